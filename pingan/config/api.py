@@ -1,0 +1,25 @@
+"""The versioned JSON API: /api/v1/. Each app contributes a ninja Router from its api.py."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from pingan.core.api_errors import install_error_handlers
+from pingan.orgs.api_auth import session_or_token
+
+api = NinjaAPI(
+    title="pingan API",
+    version="1",
+    description="平安政法协同平台 API. Session auth for pages, bearer tokens with scopes for systems and devices.",
+    urls_namespace="api-v1",
+    auth=session_or_token,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+from pingan.core.api import router as core_router  # noqa: E402
+from pingan.orgs.api import router as orgs_router  # noqa: E402
+
+api.add_router("/core/", core_router)
+api.add_router("/orgs/", orgs_router)

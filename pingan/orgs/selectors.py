@@ -1,0 +1,26 @@
+"""Reads of the org chart, always through restrict()."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Agency, Jurisdiction
+from .permissions import restrict
+
+
+def jurisdiction_list(*, user, parent_code: str | None = None, level: int | None = None) -> QuerySet[Jurisdiction]:
+    qs = restrict(Jurisdiction.objects.all(), user, "view")
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.order_by("path")
+
+
+def agency_list(*, user, kind: str | None = None, jurisdiction_code: str | None = None) -> QuerySet[Agency]:
+    qs = restrict(Agency.objects.select_related("jurisdiction", "parent"), user, "view")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    return qs.order_by("path")
