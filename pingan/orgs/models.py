@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pingan.core.crypto import EncryptedTextField
+
 
 class Jurisdiction(models.Model):
     """An administrative division. `path` is the chain of codes from the district down, ending in
@@ -174,6 +176,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Staff ID numbers are sensitive personal data: encrypted, looked up by keyed hash, masked in lists.
+    id_number = EncryptedTextField(_("身份证号"), blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("单位")
     )

@@ -1,0 +1,1 @@
+"""Admin for core: audit (filled in by its part)."""

@@ -1,0 +1,1 @@
+"""Admin for core: calendar (filled in by its part)."""

@@ -1,0 +1,1 @@
+"""Admin for core: rules (filled in by its part)."""

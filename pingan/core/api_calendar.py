@@ -1,0 +1,7 @@
+"""Core API: calendar."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["core"])

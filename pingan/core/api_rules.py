@@ -1,0 +1,7 @@
+"""Core API: rules."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["core"])
