@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 from enum import IntEnum, unique
 from typing import Any
 
@@ -64,7 +65,7 @@ def entry_payload(entry) -> dict[str, Any]:
     at = entry.at
     return {
         "seq": entry.seq,
-        "at": at.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if at else None,
+        "at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if at else None,
         "actor": entry.actor_id,
         "actor_repr": entry.actor_repr,
         "event_type": int(entry.event_type),

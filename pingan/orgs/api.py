@@ -5,6 +5,7 @@ from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
 
 from . import selectors
+from .models import User
 from .schemas import AgencyOut, JurisdictionOut, MeOut
 
 router = Router(tags=["orgs"])
@@ -13,6 +14,7 @@ router = Router(tags=["orgs"])
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest):
     user = request.user
+    assert isinstance(user, User)
     return {
         "id": user.pk,
         "username": user.username,

@@ -42,6 +42,10 @@ class Jurisdiction(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):  # path is derived data, not business flow
+        self.path = self.compute_path()
+        super().save(*args, **kwargs)
+
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id and self.parent else ""
         return f"{prefix}{self.code}/"
@@ -51,10 +55,6 @@ class Jurisdiction(models.Model):
 
         if self.parent_id and self.parent and self.parent.level >= self.level:
             raise ValidationError({"parent": _("上级区划的层级必须高于本级。")})
-
-    def save(self, *args, **kwargs):  # path is derived data, not business flow
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
 
     def is_within(self, other: Jurisdiction) -> bool:
         return self.path.startswith(other.path)
@@ -196,8 +196,8 @@ class User(AbstractUser):
     is_demo = models.BooleanField(_("演示账号"), default=False)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("用户")  # type: ignore[assignment]
+        verbose_name_plural = _("用户")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.full_name or self.username

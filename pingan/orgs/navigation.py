@@ -13,7 +13,7 @@ from .permissions import can
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: object  # a lazy translation string, rendered in the user's language
     url_name: str
     object_type: str | None = None  # "app.model" the user must be able to view
 
