@@ -188,7 +188,7 @@ def _lookup_ok(model: type[Model], lookup: str) -> bool:
     current = model
     for i, part in enumerate(parts):
         try:
-            field = current._meta.get_field(part)
+            field = current._meta.pk if part == "pk" else current._meta.get_field(part)
         except FieldDoesNotExist:
             return i > 0 and part in _LOOKUPS and i == len(parts) - 1
         if field.is_relation and field.related_model is not None:

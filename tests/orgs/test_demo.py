@@ -1,0 +1,66 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from pingan.core.models import AuditEntry
+from pingan.orgs.demo import demo_password
+from pingan.orgs.models import Agency, Jurisdiction, Role, User
+
+
+def run_demo() -> str:
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_twice_is_idempotent_and_prints_the_same_logins():
+    first = run_demo()
+    counts = (Jurisdiction.objects.count(), Agency.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    second = run_demo()
+    assert second == first
+    assert (Jurisdiction.objects.count(), Agency.objects.count(), User.objects.count(),
+            AuditEntry.objects.count()) == counts
+
+    # A user for every role, each able to log in with the printed password.
+    roles_with_users = set(Role.objects.filter(users__is_demo=True).values_list("code", flat=True))
+    assert roles_with_users == set(Role.objects.values_list("code", flat=True))
+    clerk = User.objects.get(username="court_clerk")
+    assert clerk.check_password(demo_password("court_clerk"))
+    assert demo_password("court_clerk") in first
+    assert "village_mediator_shaomi" in first and "勺米村人民调解委员会" in first
+
+
+@pytest.mark.django_db
+def test_demo_builds_a_realistic_district():
+    run_demo()
+    shaomi_cun = Jurisdiction.objects.get(name="勺米村")
+    assert shaomi_cun.code == "520204104001" and shaomi_cun.is_demo
+    assert shaomi_cun.parent.code == "520204104000" and shaomi_cun.level == Jurisdiction.Level.VILLAGE
+    group = Jurisdiction.objects.get(code="520204104001001")
+    assert group.path == "520204000000/520204104000/520204104001/520204104001001/"
+    # Seeded divisions are not demo data; generated villages are.
+    assert not Jurisdiction.objects.filter(level__lte=2, is_demo=True).exists()
+    assert not Jurisdiction.objects.filter(level__gte=3, is_demo=False).exists()
+
+    kinds = set(Agency.objects.values_list("kind", flat=True))
+    assert kinds == {k for k, _label in Agency.Kind.choices} - {"department"}
+    tiers = set(Agency.objects.filter(kind="mediation_committee").values_list("tier", flat=True))
+    assert tiers == {"village", "township", "enterprise", "professional"}
+    # One 司法所 per current township/street, none for the revoked ones.
+    assert Agency.objects.filter(kind="justice_office").count() == 30
+    assert Agency.objects.get(code="jo-520204104").name == "勺米镇司法所"
+    assert not Agency.objects.filter(code="jo-520204600").exists()
+    assert Agency.objects.get(code="vpo-shaomi-cun").path == "police/ps-shaomi/vpo-shaomi-cun/"
+
+
+@pytest.mark.django_db
+def test_demo_restores_a_changed_demo_password():
+    run_demo()
+    user = User.objects.get(username="judge")
+    user.set_password("something-else-entirely")
+    user.save()
+    run_demo()
+    user.refresh_from_db()
+    assert user.check_password(demo_password("judge"))
