@@ -212,7 +212,7 @@ def _expected_level(parent: Jurisdiction) -> int:
     return parent.level + 1
 
 
-def _check_jurisdiction_code(code: str, parent: Jurisdiction, level: int) -> list[str]:
+def check_jurisdiction_code(code: str, parent: Jurisdiction, level: int) -> list[str]:
     """村（居）: 12 digits sharing the township's first 9 (统计用区划代码, 10th–12th digits number
     the village); 村民小组: the village's 12 digits plus 3."""
     if level == Jurisdiction.Level.VILLAGE:
@@ -239,7 +239,7 @@ def create_jurisdiction(
 ) -> Jurisdiction:
     """A village/community under a township, or a village group under a village."""
     level = _expected_level(parent)
-    problems = _check_jurisdiction_code(code, parent, level) if parent.level in (2, 3) else [
+    problems = check_jurisdiction_code(code, parent, level) if parent.level in (2, 3) else [
         _("只能在乡镇（街道）下新增村（居），在村（居）下新增村民小组。")]
     if problems:
         raise ValidationError({"code": problems})
