@@ -23,3 +23,6 @@ from pingan.orgs.api import router as orgs_router  # noqa: E402
 
 api.add_router("/core/", core_router)
 api.add_router("/orgs/", orgs_router)
+from pingan.disputes.api import router as disputes_router  # noqa: E402
+
+api.add_router("/disputes/", disputes_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "pingan.core",
     "pingan.orgs",
+    "pingan.disputes",
 ]
 
 MIDDLEWARE = [
@@ -221,3 +222,12 @@ LOGGING = {
 PINGAN_DISTRICT_CODE = envstr("PINGAN_DISTRICT_CODE", "520204000000")
 PINGAN_BACKUP_DIR = Path(envstr("PINGAN_BACKUP_DIR", str(DATA_DIR / "backups")))
 PINGAN_WORKER_STALE_SECONDS = envint("PINGAN_WORKER_STALE_SECONDS", 120)
+
+# --- disputes -------------------------------------------------------------------------------
+# Attachments: allowed file types (by extension and sniffed content) and the size limit.
+PINGAN_DISPUTE_ATTACHMENT_TYPES = envlist("PINGAN_DISPUTE_ATTACHMENT_TYPES", ["pdf", "jpg", "jpeg", "png", "docx", "xlsx"])
+PINGAN_DISPUTE_ATTACHMENT_MAX_BYTES = envint("PINGAN_DISPUTE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Excel ledger import: refuse files above the row limit; above the inline limit run on the worker.
+PINGAN_DISPUTE_IMPORT_MAX_ROWS = envint("PINGAN_DISPUTE_IMPORT_MAX_ROWS", 50_000)
+PINGAN_DISPUTE_IMPORT_INLINE_ROWS = envint("PINGAN_DISPUTE_IMPORT_INLINE_ROWS", 500)
+PINGAN_DISPUTE_IMPORT_MAX_BYTES = envint("PINGAN_DISPUTE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)

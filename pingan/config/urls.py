@@ -10,6 +10,7 @@ urlpatterns = [
     path("", orgs_views.home, name="home"),
     path("accounts/", include("pingan.orgs.urls_auth")),
     path("orgs/", include("pingan.orgs.urls")),
+    path("disputes/", include("pingan.disputes.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

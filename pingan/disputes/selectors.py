@@ -1,0 +1,143 @@
+"""Reads of disputes, always through orgs.permissions.restrict (missing and forbidden are the
+same 404). Categories are reference data every user may read, like a choices list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pingan.core.audit import record_view
+from pingan.core.crypto import blind_index
+from pingan.core.idnumber import normalize_id_number
+from pingan.orgs.models import Jurisdiction
+from pingan.orgs.permissions import has_object_permission, restrict
+
+from .models import Category, Dispute, DuplicateCandidate, ImportJob, Party
+
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+
+
+@dataclass
+class DisputeFilters:
+    state: str | None = None
+    grade: str | None = None
+    category: str | None = None  # category code
+    jurisdiction: str | None = None  # division code: the node and everything below it
+    source: str | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str | None = None
+
+
+def category_list(*, active_only: bool = True) -> QuerySet[Category]:
+    qs = Category.objects.all()
+    return qs.filter(active=True) if active_only else qs
+
+
+def search_q(q: str) -> Q:
+    """Substring match on the denormalised search column; an ID number is matched exactly via
+    the blind index (it is encrypted, so never part of search_text)."""
+    q = q.strip()
+    cond = Q(search_text__contains=q.casefold())
+    number = normalize_id_number(q)
+    if _ID_SHAPE.match(number):
+        cond |= Q(pk__in=Party.objects.filter(id_number_index=blind_index(number)).values("dispute_id"))
+    return cond
+
+
+def dispute_list(*, user, filters: DisputeFilters | None = None) -> QuerySet[Dispute]:
+    f = filters or DisputeFilters()
+    qs = restrict(Dispute.objects.all(), user, "view")
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.grade:
+        qs = qs.filter(grade=f.grade)
+    if f.category:
+        qs = qs.filter(category__code=f.category)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.jurisdiction:
+        path = Jurisdiction.objects.filter(code=f.jurisdiction).values_list("path", flat=True).first()
+        if path is None:
+            raise ValidationError({"jurisdiction": _("未知的区划代码：%(code)s") % {"code": f.jurisdiction}})
+        qs = qs.filter(jurisdiction__path__startswith=path)
+    if f.received_from:
+        qs = qs.filter(received_at__date__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__date__lte=f.received_to)
+    if f.received_from and f.received_to and f.received_from > f.received_to:
+        raise ValidationError({"received_to": _("结束日期不能早于开始日期。")})
+    if f.q and f.q.strip():
+        qs = qs.filter(search_q(f.q))
+    return qs.select_related("category", "jurisdiction", "handling_agency").order_by("-received_at", "-pk")
+
+
+def get_dispute(*, user, uuid: Any, action: str = "view") -> Dispute:
+    """One dispute the user may see (else 404); 403 when visible but `action` is not allowed."""
+    dispute = (
+        restrict(Dispute.objects.all(), user, "view")
+        .select_related("category", "jurisdiction", "handling_agency", "created_by", "duplicate_of")
+        .filter(uuid=uuid)
+        .first()
+    )
+    if dispute is None:
+        raise Http404(_("记录不存在或无权查看。"))
+    if action != "view" and not has_object_permission(user, dispute, action):
+        raise PermissionDenied(_("无权执行此操作。"))
+    return dispute
+
+
+def can_view_sensitive(*, user, dispute: Dispute) -> bool:
+    return has_object_permission(user, dispute, "view_sensitive")
+
+
+def party_rows(*, user, dispute: Dispute, reveal: bool = False) -> list[dict[str, Any]]:
+    """Parties for display. ID numbers and phones are masked unless `reveal` is asked for and
+    the user may view sensitive data of this dispute; each reveal is written to the audit log."""
+    parties = list(dispute.parties.all())
+    clear = reveal and can_view_sensitive(user=user, dispute=dispute)
+    if clear and parties:
+        record_view(actor=user, obj=dispute, fields=["parties.id_number", "parties.phone"])
+    rows = []
+    for p in parties:
+        rows.append(
+            {
+                "id": p.pk,
+                "role": p.role,
+                "role_display": p.get_role_display(),
+                "kind": p.kind,
+                "kind_display": p.get_kind_display(),
+                "name": p.name,
+                "id_number": (p.id_number if clear else p.masked_id_number) or "",
+                "credit_code": p.credit_code,
+                "phone": (p.phone if clear else p.masked_phone) or "",
+                "address": p.address,
+                "birth_date": p.birth_date,
+                "age": p.age,
+                "masked": not clear,
+            }
+        )
+    return rows
+
+
+def duplicate_flags(*, user, dispute: Dispute) -> list[DuplicateCandidate]:
+    """Open flags whose candidate the user may also see (an invisible candidate is not shown)."""
+    visible = restrict(Dispute.objects.all(), user, "view").values("pk")
+    return list(
+        dispute.duplicate_flags.filter(status=DuplicateCandidate.Status.OPEN, candidate__in=visible)
+        .select_related("candidate", "candidate__category")
+    )
+
+
+def import_job_for(*, user, uuid: Any) -> ImportJob:
+    job = restrict(ImportJob.objects.all(), user, "view").filter(uuid=uuid).first()
+    if job is None:
+        raise Http404(_("记录不存在或无权查看。"))
+    return job

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "disputes"
+urlpatterns = [
+    path("", views.dispute_list, name="list"),
+    path("new/", views.dispute_create, name="create"),
+    path("import/", views.import_upload, name="import"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<uuid:uuid>/", views.import_detail, name="import_detail"),
+    path("import/<uuid:uuid>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("import/<uuid:uuid>/progress/", views.import_progress, name="import_progress"),
+    path("<uuid:uuid>/", views.dispute_detail, name="detail"),
+    path("<uuid:uuid>/duplicates/<int:flag_id>/", views.duplicate_decide, name="duplicate_decide"),
+]
