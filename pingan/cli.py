@@ -22,6 +22,7 @@ ALIASES = {
     "backup": "backup",
     "restore": "restore",
     "rotate-keys": "rotate_keys",
+    "generate-field-key": "generate_field_key",
     "test": "test",
 }
 

@@ -22,6 +22,7 @@ _SHAPE = re.compile(r"^\d{17}[\dX]$")
 _PROVINCES = frozenset(
     ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"]
 )
+_PERMIT_PREFIXES = frozenset(["81", "82", "83"])
 
 
 def normalize_id_number(value: str) -> str:
@@ -33,22 +34,26 @@ def check_character(first17: str) -> str:
 
 
 def validate_id_number(value: str) -> None:
-    """Raise ValidationError (code "invalid_id_number") with a message naming what is wrong."""
+    """Raise ValidationError with a message naming what is wrong and a code clients can branch on:
+    `id_number_format` (length, characters, region code), `id_number_birthdate` (no such date,
+    before 1900 or in the future), `id_number_checksum` (the check character does not match)."""
     number = normalize_id_number(value)
     if len(number) == 15 and number.isdigit():
-        raise ValidationError(_("15 位旧身份证号码已停止使用，请输入 18 位号码。"), code="invalid_id_number")
+        raise ValidationError(_("15 位旧身份证号码已停止使用，请输入 18 位号码。"), code="id_number_format")
     if not _SHAPE.match(number):
-        raise ValidationError(_("身份证号码须为 18 位：17 位数字加 1 位数字或 X。"), code="invalid_id_number")
-    if number[:2] not in _PROVINCES or number[2:6] == "0000":
-        raise ValidationError(_("身份证号码的地区码无效。"), code="invalid_id_number")
+        raise ValidationError(_("身份证号码须为 18 位：17 位数字加 1 位数字或 X。"), code="id_number_format")
+    # Residence permits for Hong Kong, Macao and Taiwan residents carry 810000/820000/830000;
+    # mainland numbers always name a county-level region, never the bare province.
+    if number[:2] not in _PROVINCES or (number[2:6] == "0000" and number[:2] not in _PERMIT_PREFIXES):
+        raise ValidationError(_("身份证号码的地区码无效。"), code="id_number_format")
     try:
         born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError(_("身份证号码中的出生日期不存在。"), code="invalid_id_number") from None
+        raise ValidationError(_("身份证号码中的出生日期不存在。"), code="id_number_birthdate") from None
     if born < dt.date(1900, 1, 1) or born > timezone.localdate():
-        raise ValidationError(_("身份证号码中的出生日期不合理。"), code="invalid_id_number")
+        raise ValidationError(_("身份证号码中的出生日期不合理。"), code="id_number_birthdate")
     if check_character(number[:17]) != number[17]:
-        raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="invalid_id_number")
+        raise ValidationError(_("身份证号码校验位不正确，请核对。"), code="id_number_checksum")
 
 
 def birth_date(value: str) -> dt.date:
