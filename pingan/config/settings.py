@@ -222,6 +222,11 @@ LOGGING = {
 PINGAN_DISTRICT_CODE = envstr("PINGAN_DISTRICT_CODE", "520204000000")
 PINGAN_BACKUP_DIR = Path(envstr("PINGAN_BACKUP_DIR", str(DATA_DIR / "backups")))
 PINGAN_WORKER_STALE_SECONDS = envint("PINGAN_WORKER_STALE_SECONDS", 120)
+# Outbox (core/outbox.py): retries back off base·2^(n-1) seconds; after MAX_ATTEMPTS an event is
+# given up (kept, with its error); a claim older than CLAIM_TIMEOUT is taken as a dead worker's.
+PINGAN_OUTBOX_MAX_ATTEMPTS = envint("PINGAN_OUTBOX_MAX_ATTEMPTS", 8)
+PINGAN_OUTBOX_BACKOFF_SECONDS = envint("PINGAN_OUTBOX_BACKOFF_SECONDS", 30)
+PINGAN_OUTBOX_CLAIM_TIMEOUT_SECONDS = envint("PINGAN_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
 
 # --- disputes -------------------------------------------------------------------------------
 # Attachments: allowed file types (by extension and sniffed content) and the size limit.

@@ -101,26 +101,34 @@ def _claimable(now) -> Q:
     )
 
 
+def candidates(batch: int, now=None) -> list[tuple[int, Any]]:
+    """(id, claimed_at) of up to `batch` claimable rows, as a drainer reads them before claiming."""
+    now = now or timezone.now()
+    qs = OutboxEvent.objects.filter(_claimable(now)).order_by("available_at", "id")
+    return list(qs.values_list("id", "claimed_at")[:batch])
+
+
+def cas_claim(pk: int, seen_claimed_at, token: str, now=None) -> bool:
+    """Claim one row if its `claimed_at` is still what we read (None, or a stale claim)."""
+    return bool(
+        OutboxEvent.objects.filter(pk=pk, processed_at__isnull=True, claimed_at=seen_claimed_at).update(
+            claimed_at=now or timezone.now(), claimed_by=token
+        )
+    )
+
+
 def _claim(batch: int, token: str) -> list[OutboxEvent]:
     now = timezone.now()
-    candidates = OutboxEvent.objects.filter(_claimable(now)).order_by("available_at", "id")
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            ids = list(
-                candidates.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True)[:batch]
-            )
+            qs = OutboxEvent.objects.filter(_claimable(now)).order_by("available_at", "id")
+            ids = list(qs.select_for_update(skip_locked=True, of=("self",)).values_list("id", flat=True)[:batch])
             if ids:
                 OutboxEvent.objects.filter(id__in=ids).update(claimed_at=now, claimed_by=token)
     else:
         # SQLite has one writer at a time; the compare-and-set on the claimed_at value we read
         # makes sure two drainers that read the same candidate cannot both claim it.
-        ids = []
-        for pk, seen in candidates.values_list("id", "claimed_at")[:batch]:
-            won = OutboxEvent.objects.filter(pk=pk, processed_at__isnull=True, claimed_at=seen).update(
-                claimed_at=now, claimed_by=token
-            )
-            if won:
-                ids.append(pk)
+        ids = [pk for pk, seen in candidates(batch, now) if cas_claim(pk, seen, token, now)]
     return list(OutboxEvent.objects.filter(id__in=ids, claimed_by=token).order_by("available_at", "id"))
 
 
