@@ -8,8 +8,18 @@ class DisputesConfig(AppConfig):
     verbose_name = _("矛盾纠纷")
 
     def ready(self) -> None:
+        from pingan.core.demo import register as register_demo
         from pingan.orgs.navigation import REGISTRY, NavItem
+        from pingan.orgs.seed import register_permission_file
 
+        from . import workflow  # noqa: F401  (declares the disputes workflow)
+        from .seed import PERMISSIONS_FILE
+
+        register_permission_file(PERMISSIONS_FILE)
         item = NavItem(_("矛盾纠纷"), "disputes:list", "disputes.dispute")
         if item not in REGISTRY:  # ready() may run twice in some test set-ups
             REGISTRY.append(item)
+
+        from .demo import load_demo_disputes
+
+        register_demo("disputes", load_demo_disputes, after=["orgs"])

@@ -5,12 +5,10 @@ dispute whose place lies in their village), inside the transaction, so a refusal
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +26,6 @@ from pingan.orgs.permissions import has_object_permission
 
 from .models import Attachment, Dispute, DuplicateCandidate, Party
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-
 DISPUTE_FIELDS = (
     "title", "facts", "category", "amount", "jurisdiction", "latitude", "longitude", "number",
     "handling_agency", "received_at", "external_ref",
@@ -41,14 +37,10 @@ PARTY_FIELDS = ("role", "kind", "name", "id_number", "credit_code", "phone", "ad
 
 
 def duplicate_window_days() -> int:
-    """The configured period for duplicate flags: the core.Setting row, else the shipped data file."""
-    from pingan.core.models import Setting
+    """The configured period for duplicate flags (core.Setting, seeded from data/settings.json)."""
+    from pingan.core.settings_store import get_setting
 
-    value = Setting.objects.filter(key="disputes.duplicate_window_days").values_list("value", flat=True).first()
-    if value is None:
-        rows = json.loads((DATA_DIR / "settings.json").read_text("utf-8"))["settings"]
-        value = next(r["value"] for r in rows if r["key"] == "disputes.duplicate_window_days")
-    return int(value)
+    return get_setting("disputes.duplicate_window_days", int)
 
 
 def _check(by, obj, action: str) -> None:

@@ -1,6 +1,5 @@
-"""A small org chart for dispute tests: two townships, three villages, their committees, and a
-user per role that matters for disputes. Built with get_or_create so it sits on top of whatever
-the orgs seed already put in the database."""
+"""Dispute tests run on the shared demo org chart (tests/conftest.py `make_user`): three villages
+in two townships, their committees, and a user per role that matters for disputes."""
 
 from __future__ import annotations
 
@@ -11,9 +10,7 @@ from decimal import Decimal
 import pytest
 
 from pingan.disputes.models import Category
-from pingan.orgs.models import Agency, Jurisdiction, Role, User
-
-VALID_IDS = ["520204198001010014", "52020419900215002X", "520204200501010017", "110101199003071015"]
+from pingan.orgs.models import Agency, Jurisdiction, User
 
 
 def valid_id(n: int) -> str:
@@ -28,7 +25,7 @@ def valid_id(n: int) -> str:
 class Org:
     district: Jurisdiction
     shaomi: Jurisdiction
-    panlong: Jurisdiction
+    shuangshui: Jurisdiction
     village_a: Jurisdiction
     village_b: Jurisdiction
     village_c: Jurisdiction
@@ -44,55 +41,37 @@ class Org:
     outsider: User
 
 
-def _jur(code, name, level, parent, kind=""):
-    obj, _ = Jurisdiction.objects.get_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent, "kind": kind, "is_demo": level >= 3}
-    )
-    return obj
-
-
-def _agency(code, name, kind, jur, tier=""):
-    obj, _ = Agency.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "jurisdiction": jur, "tier": tier})
-    return obj
-
-
-def _user(username, agency, *roles):
-    user = User.objects.create_user(username=username, password="x-test-password-1", full_name=username, agency=agency)
-    for code in roles:
-        user.roles.add(Role.objects.get(code=code))
-    return user
-
-
 @pytest.fixture
-def org(db) -> Org:
-    district = _jur("520204000000", "水城区", 1, None, "市辖区")
-    shaomi = _jur("520204104000", "勺米镇", 2, district, "镇")
-    panlong = _jur("520204100000", "蟠龙镇", 2, district, "镇")
-    village_a = _jur("520204104201", "勺米村", 3, shaomi, "村")
-    village_b = _jur("520204104202", "新寨村", 3, shaomi, "村")
-    village_c = _jur("520204100201", "蟠龙村", 3, panlong, "村")
-    committee_a = _agency("t-med-a", "勺米村人民调解委员会", "mediation_committee", village_a, "village")
-    committee_b = _agency("t-med-b", "新寨村人民调解委员会", "mediation_committee", village_b, "village")
-    gov = _agency("t-gov-shaomi", "勺米镇人民政府", "party_government", shaomi)
-    court = _agency("t-court", "水城区人民法院", "court", district)
-    centre = _agency("t-centre", "水城区人民调解中心", "mediation_centre", district)
-    plc = _agency("t-plc", "区委政法委", "political_legal_committee", district)
+def org(district, make_user) -> Org:
+    """勺米村 and 坪箐村 (both 勺米镇) and 黄土坡社区 (双水街道), from the shared demo org chart."""
+    from pingan.disputes.seed import seed
+
+    seed()  # a transactional test elsewhere may have flushed what the migration loaded
+    a = make_user("village_mediator", "mc-v-shaomi-cun", username="vm_a")
+    b = make_user("village_mediator", "mc-v-pingqing", username="vm_b")
+    c = make_user("village_mediator", "mc-v-huangtupo", username="vm_c")
+    centre_mediator = make_user("mediator", "mediation-centre", username="centre_med")
     return Org(
-        district=district, shaomi=shaomi, panlong=panlong,
-        village_a=village_a, village_b=village_b, village_c=village_c,
-        committee_a=committee_a, committee_b=committee_b, centre=centre,
-        village_mediator_a=_user("vm_a", committee_a, "village_mediator"),
-        village_mediator_b=_user("vm_b", committee_b, "village_mediator"),
-        township_official=_user("town", gov, "township_official"),
-        district_leader=_user("leader", plc, "district_leader"),
-        court_clerk=_user("clerk", court, "court_clerk"),
-        centre_mediator=_user("centre_med", centre, "mediator"),
-        outsider=_user("nobody", None),
+        district=district,
+        shaomi=Jurisdiction.objects.get(code="520204104000"),
+        shuangshui=Jurisdiction.objects.get(code="520204002000"),
+        village_a=a.agency.jurisdiction, village_b=b.agency.jurisdiction, village_c=c.agency.jurisdiction,
+        committee_a=a.agency, committee_b=b.agency, centre=centre_mediator.agency,
+        village_mediator_a=a,
+        village_mediator_b=b,
+        township_official=make_user("township_official", "gov-shaomi", username="town"),
+        district_leader=make_user("district_leader", "plc", username="leader"),
+        court_clerk=make_user("court_clerk", "court", username="clerk"),
+        centre_mediator=centre_mediator,
+        outsider=make_user(None, username="nobody"),
     )
 
 
 @pytest.fixture
 def categories(db) -> dict[str, Category]:
+    from pingan.disputes.seed import load_categories
+
+    load_categories()
     return {c.code: c for c in Category.objects.all()}
 
 

@@ -25,7 +25,7 @@ def body(**overrides):
         "facts": "某建筑公司拖欠王五等 12 人工资共计 8 万元。",
         "category": "labour_wages",
         "amount": "80000.00",
-        "jurisdiction": "520204104201",
+        "jurisdiction": "520204104001",
         "parties": [
             {"role": "applicant", "name": "王五", "id_number": valid_id(7), "phone": "13700000007"},
             {"role": "respondent", "kind": "organisation", "name": "某建筑公司"},
