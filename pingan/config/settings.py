@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "pingan.core",
     "pingan.orgs",
+    "pingan.corrections",
     "pingan.disputes",
 ]
 

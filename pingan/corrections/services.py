@@ -1,0 +1,238 @@
+"""Every write of the corrections app: supervisees, devices, location ingestion, silence scan."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pingan.core.audit import AuditEvent, record
+from pingan.core.crypto import blind_index
+from pingan.core.errors import ApplicationError
+from pingan.core.idnumber import normalize_id_number, validate_id_number
+from pingan.orgs.api_auth import hash_secret
+
+from . import config
+from .geo import gcj02_to_wgs84
+from .models import Device, GeofenceBreach, LocationFix, Supervisee
+from .parsing import FixError, RawFix, check_position
+from .store import FixBatch, StoreResult, store_batch
+
+# --- supervisees -------------------------------------------------------------------------------
+
+_AUDITED = ("name", "sentence_type", "court", "judgment_number", "start_date", "end_date", "offence",
+            "level", "justice_office_id", "residence_id", "status")
+
+
+def _snapshot(s: Supervisee) -> dict:
+    return {f: getattr(s, f) for f in _AUDITED}
+
+
+def register_supervisee(*, by, id_number: str, **fields) -> Supervisee:
+    """报到登记. The ID number is validated, encrypted and indexed; the audit entry holds no
+    plaintext ID number."""
+    validate_id_number(id_number)
+    number = normalize_id_number(id_number)
+    supervisee = Supervisee(id_number=number, id_number_hash=blind_index(number), **fields)
+    supervisee.full_clean(exclude=["id_number_hash"])
+    with transaction.atomic():
+        if Supervisee.objects.filter(id_number_hash=supervisee.id_number_hash).exclude(status="ended").exists():
+            raise ApplicationError(_("此人已在矫，不能重复登记。"), code="duplicate", field="id_number")
+        supervisee.save(force_insert=True)
+        record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="supervisee_registered",
+               obj=supervisee, after=_snapshot(supervisee))
+    return supervisee
+
+
+def start_supervision(*, supervisee: Supervisee, by) -> Supervisee:
+    with transaction.atomic():
+        changed = Supervisee.objects.filter(pk=supervisee.pk, status=Supervisee.Status.REPORTED).update(
+            status=Supervisee.Status.SUPERVISING
+        )
+        if not changed:
+            raise ApplicationError(_("只有已报到的对象才能开始矫正。"), code="invalid_state", field="status")
+        supervisee.refresh_from_db()
+        record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="supervision_started", obj=supervisee,
+               before={"status": "reported"}, after={"status": supervisee.status})
+    return supervisee
+
+
+def end_supervision(*, supervisee: Supervisee, by, reason: str, at: datetime | None = None) -> Supervisee:
+    if reason not in Supervisee.EndReason.values:
+        raise ApplicationError(_("解矫原因无效。"), code="invalid", field="reason")
+    at = at or timezone.now()
+    with transaction.atomic():
+        before = supervisee.status
+        changed = Supervisee.objects.filter(pk=supervisee.pk).exclude(status=Supervisee.Status.ENDED).update(
+            status=Supervisee.Status.ENDED, end_reason=reason, ended_at=at
+        )
+        if not changed:
+            raise ApplicationError(_("该对象已解矫。"), code="invalid_state", field="status")
+        Device.objects.filter(supervisee=supervisee).update(active=False)
+        supervisee.refresh_from_db()
+        record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="supervision_ended", obj=supervisee,
+               before={"status": before}, after={"status": "ended", "end_reason": reason})
+    return supervisee
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+def add_device(*, supervisee: Supervisee, by, kind: str = Device.Kind.APP, identifier: str = "",
+               rate_limit_per_minute: int = 120) -> tuple[Device, str]:
+    """Returns the device and its bearer token (shown once; only an HMAC is stored). OsmAnd
+    clients authenticate by `identifier` alone, so it defaults to 24 random characters."""
+    token = "dev_" + secrets.token_urlsafe(32)
+    device = Device(
+        supervisee=supervisee, kind=kind, identifier=identifier or secrets.token_hex(12),
+        token_hash=hash_secret(token), rate_limit_per_minute=rate_limit_per_minute,
+    )
+    device.full_clean()
+    with transaction.atomic():
+        device.save(force_insert=True)
+        record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="device_added", obj=device,
+               object_repr=f"{device.kind}:{device.identifier[:4]}…", after={"supervisee": supervisee.pk, "kind": kind})
+    return device, token
+
+
+def device_for_token(token: str) -> Device | None:
+    return Device.objects.select_related("supervisee").filter(token_hash=hash_secret(token), active=True).first()
+
+
+def device_for_identifier(identifier: str) -> Device:
+    device = Device.objects.filter(identifier=identifier, active=True).first()
+    if device is None:
+        raise ApplicationError(_("未知设备。"), code="unknown_device", field="id")
+    return device
+
+
+# --- ingestion ---------------------------------------------------------------------------------
+
+def _limits(now: datetime) -> dict:
+    values = config.many("corrections.ingest.max_future_seconds", "corrections.ingest.max_age_days")
+    return {
+        "now": now,
+        "max_future": timedelta(seconds=float(values["corrections.ingest.max_future_seconds"])),
+        "max_age": timedelta(days=float(values["corrections.ingest.max_age_days"])),
+    }
+
+
+def build_batch(*, device: Device, fixes: list[RawFix], source: str) -> FixBatch:
+    n = len(fixes)
+
+    def floats(name: str) -> np.ndarray:
+        return np.array([getattr(f, name) if getattr(f, name) is not None else np.nan for f in fixes], dtype=np.float64)
+
+    lat, lon = floats("lat"), floats("lon")
+    crs = np.array([f.crs for f in fixes], dtype=object)
+    gcj = crs == "gcj02"
+    if gcj.any():
+        lat[gcj], lon[gcj] = gcj02_to_wgs84(lat[gcj], lon[gcj])
+    return FixBatch(
+        device_id=np.full(n, device.pk, dtype=np.int64),
+        supervisee_id=np.full(n, device.supervisee_id, dtype=np.int64),
+        t_us=np.array([int(f.recorded_at.timestamp()) * 1_000_000 + f.recorded_at.microsecond for f in fixes],
+                      dtype=np.int64),
+        lat=lat, lon=lon, crs=crs,
+        accuracy=floats("accuracy"), speed=floats("speed"), heading=floats("heading"),
+        altitude=floats("altitude"), battery=floats("battery"),
+        charging=np.array([-1 if f.charging is None else int(f.charging) for f in fixes], dtype=np.int8),
+        mock=np.array([f.mock for f in fixes], dtype=bool),
+        valid=np.array([f.valid for f in fixes], dtype=bool),
+        source=source,
+        extra=[f.extra for f in fixes] if any(f.extra for f in fixes) else None,
+    )
+
+
+def publish_breaches(breach_ids: list[int]) -> None:
+    """Hook called after commit with the ids of new breaches: the alert pipeline (outbox event
+    `corrections.breach_raised`) plugs in here once core's outbox publisher exists."""
+    return None
+
+
+def ingest_fixes(*, device: Device, fixes: list[RawFix], source: str, now: datetime | None = None) -> StoreResult:
+    """Store already-parsed fixes of one device. Rejected fixes raise FixError before anything
+    is written, so callers validate first (see `validate_fix`)."""
+    now = now or timezone.now()
+    if not fixes:
+        return StoreResult()
+    return store_batch(build_batch(device=device, fixes=fixes, source=source), now=now, on_breaches=publish_breaches)
+
+
+def validate_fix(fix: RawFix, *, limits: dict) -> RawFix:
+    return check_position(fix, now=limits["now"], max_future=limits["max_future"], max_age=limits["max_age"])
+
+
+def ingest_app_batch(*, device: Device, items: list, now: datetime | None = None) -> dict:
+    """The app's batch: valid items are stored, invalid ones are reported per index."""
+    from .parsing import parse_app_item
+
+    now = now or timezone.now()
+    max_batch = int(config.get("corrections.ingest.max_batch"))
+    if len(items) > max_batch:
+        raise ApplicationError(_("一次最多上报 %(n)s 个定位点。") % {"n": max_batch}, code="too_many", field="__all__")
+    limits = _limits(now)
+    good: list[RawFix] = []
+    errors: dict[str, list[dict[str, str]]] = {}
+    for i, item in enumerate(items):
+        try:
+            good.append(validate_fix(parse_app_item(item), limits=limits))
+        except FixError as exc:
+            errors.setdefault(f"{i}.{exc.field or '__all__'}", []).append({"code": exc.code, "message": exc.message})
+    rejected = len(items) - len(good)
+    if items and not good:
+        raise ApplicationError(_("全部定位点无效。"), code="all_rejected", field="__all__", extra={"errors": errors})
+    result = ingest_fixes(device=device, fixes=good, source=LocationFix.Source.APP, now=now)
+    return {"received": len(items), "stored": result.stored, "duplicates": result.duplicates,
+            "rejected": rejected, "errors": errors}
+
+
+def ingest_osmand(*, device: Device, fix: RawFix, now: datetime | None = None) -> StoreResult:
+    now = now or timezone.now()
+    return ingest_fixes(device=device, fixes=[validate_fix(fix, limits=_limits(now))],
+                        source=LocationFix.Source.OSMAND, now=now)
+
+
+# --- silence -----------------------------------------------------------------------------------
+
+def scan_silence(*, now: datetime | None = None) -> list[int]:
+    """Raise one `silence` breach per silent spell: a person not yet released whose newest fix
+    (or, with none, their reporting time) is older than their level's threshold. The spell is
+    identified by its start, which the unique constraint (supervisee, kind, started_at) keeps
+    single, so re-running the scan — even concurrently — raises nothing twice."""
+    now = now or timezone.now()
+    hours = config.get("corrections.silence.hours_by_level")
+    cutoff = Case(
+        *[When(level=level, then=Value(now - timedelta(hours=float(h)))) for level, h in hours.items()],
+        default=Value(now - timedelta(hours=24)),
+        output_field=DateTimeField(),
+    )
+    already = GeofenceBreach.objects.filter(
+        supervisee=OuterRef("pk"), kind=GeofenceBreach.Kind.SILENCE, started_at=OuterRef("since")
+    )
+    silent = (
+        Supervisee.objects.exclude(status=Supervisee.Status.ENDED)
+        .annotate(since=Coalesce(F("last_seen__last_fix_at"), F("reported_at")), cutoff=cutoff)
+        .filter(since__lt=F("cutoff"))
+        .filter(~Exists(already))
+        .values_list("pk", "since")
+    )
+    rows = [
+        GeofenceBreach(supervisee_id=pk, kind=GeofenceBreach.Kind.SILENCE, started_at=since, detected_at=now,
+                       detail={"hours": round((now - since).total_seconds() / 3600, 1)})
+        for pk, since in silent
+    ]
+    if not rows:
+        return []
+    with transaction.atomic():
+        GeofenceBreach.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        ids = list(
+            GeofenceBreach.objects.filter(kind=GeofenceBreach.Kind.SILENCE, detected_at=now).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: publish_breaches(ids))
+    return ids

@@ -1,0 +1,364 @@
+"""The batch path for location fixes: arrays in, one geofence check, one bulk insert, one
+debounce pass, all in one transaction.
+
+Everything here works on numpy arrays for the whole batch; nothing loops per fix in Python
+except building the rows handed to the database driver. Both ingestion endpoints and the
+benchmark call `store_batch`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from django.db import connection, transaction
+
+from . import config
+from .areas import active_areas
+from .models import GeofenceBreach, LocationFix, SuperviseeLastSeen
+
+US = 1_000_000
+ZONE_INSIDE, ZONE_OUTSIDE, ZONE_EXCLUSION = 0, 1, 2
+
+
+@dataclass
+class FixBatch:
+    """Parsed, validated fixes in WGS-84. Optional numbers are NaN when absent; `charging` is
+    -1 (unknown), 0 or 1. `t_us` is device time in microseconds since the Unix epoch (UTC)."""
+
+    device_id: np.ndarray
+    supervisee_id: np.ndarray
+    t_us: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    crs: np.ndarray  # object array of "wgs84"/"gcj02"
+    accuracy: np.ndarray
+    speed: np.ndarray
+    heading: np.ndarray
+    altitude: np.ndarray
+    battery: np.ndarray
+    charging: np.ndarray
+    mock: np.ndarray
+    valid: np.ndarray  # False: stored, but never moves the state nor raises a breach
+    source: str
+    extra: list | None = None
+
+    def __len__(self) -> int:
+        return int(self.t_us.shape[0])
+
+    def take(self, idx: np.ndarray) -> FixBatch:
+        kw = {
+            name: getattr(self, name)[idx]
+            for name in ("device_id", "supervisee_id", "t_us", "lat", "lon", "crs", "accuracy", "speed",
+                         "heading", "altitude", "battery", "charging", "mock", "valid")
+        }
+        extra = [self.extra[i] for i in idx.tolist()] if self.extra is not None else None
+        return FixBatch(source=self.source, extra=extra, **kw)
+
+
+@dataclass
+class StoreResult:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    breach_ids: list[int] = field(default_factory=list)
+    closed_breach_ids: list[int] = field(default_factory=list)
+
+
+def us_to_dt(us: int) -> datetime:
+    return datetime.fromtimestamp(us / US, tz=UTC).replace(microsecond=int(us % US))
+
+
+def dt_to_us(value: datetime) -> int:
+    return int(value.timestamp()) * US + value.microsecond
+
+
+# --- geofence ----------------------------------------------------------------------------------
+
+def classify(batch: FixBatch, *, max_credit_m: float) -> np.ndarray:
+    """Zone per fix: 0 inside (or no area applies), 1 outside every permitted area, 2 surely inside
+    an exclusion zone. One vectorised pass per area; per-person areas only touch that person's
+    fixes."""
+    n = len(batch)
+    zone = np.zeros(n, dtype=np.int8)
+    if n == 0:
+        return zone
+    credit = np.clip(np.nan_to_num(batch.accuracy, nan=0.0), 0.0, max_credit_m)
+    applies_any = np.zeros(n, dtype=bool)
+    inside_any = np.zeros(n, dtype=bool)
+    in_excl = np.zeros(n, dtype=bool)
+    for area in active_areas():
+        mask = np.ones(n, dtype=bool) if area.supervisee_id is None else batch.supervisee_id == area.supervisee_id
+        if area.valid_from_us is not None:
+            mask &= batch.t_us >= area.valid_from_us
+        if area.valid_to_us is not None:
+            mask &= batch.t_us < area.valid_to_us
+        if not mask.any():
+            continue
+        everyone = bool(mask.all())
+        lat = batch.lat if everyone else batch.lat[mask]
+        lon = batch.lon if everyone else batch.lon[mask]
+        acc = credit if everyone else credit[mask]
+        if area.exclusion:
+            in_excl[mask] |= area.shape.covers_circle(lat, lon, acc)
+        else:
+            applies_any |= mask
+            inside_any[mask] |= area.shape.touches_circle(lat, lon, acc)
+    zone[applies_any & ~inside_any] = ZONE_OUTSIDE
+    zone[in_excl] = ZONE_EXCLUSION
+    return zone
+
+
+# --- insert ------------------------------------------------------------------------------------
+
+_COLUMNS = ("device_id", "supervisee_id", "recorded_at", "received_at", "lat", "lon", "crs", "accuracy",
+            "speed", "heading", "altitude", "battery", "charging", "mock", "source", "zone", "extra")
+
+
+def _time_strings(t_us: np.ndarray, *, postgres: bool) -> np.ndarray:
+    dt = t_us.astype("datetime64[us]")
+    s = np.datetime_as_string(dt, unit="us")
+    if postgres:
+        return np.strings.add(s, "+00:00")
+    # Django stores SQLite datetimes as str(naive UTC datetime): a space, and no ".000000".
+    s = np.strings.replace(s, "T", " ")
+    whole = (t_us % US) == 0
+    if whole.any():
+        s[whole] = np.strings.replace(np.datetime_as_string(dt[whole], unit="s"), "T", " ")
+    return s
+
+
+def _nullable(values: np.ndarray) -> list:
+    obj = values.astype(object)
+    obj[np.isnan(values)] = None
+    return obj.tolist()
+
+
+def _rows(batch: FixBatch, zone: np.ndarray, received_us: int, *, postgres: bool) -> list[tuple]:
+    n = len(batch)
+    recorded = _time_strings(batch.t_us, postgres=postgres).tolist()
+    received = _time_strings(np.array([received_us], dtype=np.int64), postgres=postgres)[0]
+    charging = batch.charging.astype(object)
+    charging[batch.charging < 0] = None
+    charging[batch.charging == 0] = False
+    charging[batch.charging == 1] = True
+    if batch.extra is None:
+        extra: list = [None] * n
+    else:
+        extra = [json.dumps(e, ensure_ascii=False) if e is not None else None for e in batch.extra]
+    return list(zip(
+        batch.device_id.tolist(), batch.supervisee_id.tolist(), recorded, [str(received)] * n,
+        batch.lat.tolist(), batch.lon.tolist(), batch.crs.tolist(), _nullable(batch.accuracy),
+        _nullable(batch.speed), _nullable(batch.heading), _nullable(batch.altitude),
+        _nullable(batch.battery), charging.tolist(), batch.mock.astype(bool).tolist(),
+        [batch.source] * n, zone.tolist(), extra, strict=True,
+    ))
+
+
+def _insert(rows: list[tuple]) -> int:
+    """Insert, skipping (device, recorded_at) already stored; returns how many were new."""
+    # Identifiers below come from the model's metadata and _COLUMNS, never from input.
+    table = LocationFix._meta.db_table
+    cols = ", ".join(_COLUMNS)
+    conflict = "ON CONFLICT (device_id, recorded_at) DO NOTHING"
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        # COPY into a session temp table, then one INSERT … SELECT: the fastest durable path.
+        with connection.cursor() as cur:
+            raw = cur.cursor
+            raw.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS _corrections_fix_in AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608
+            )
+            with raw.copy(f"COPY _corrections_fix_in ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            raw.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _corrections_fix_in {conflict}")  # noqa: S608
+            stored = raw.rowcount
+            raw.execute("TRUNCATE _corrections_fix_in")
+            return stored
+    placeholders = ", ".join(["?"] * len(_COLUMNS))
+    cur = connection.connection.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders}) {conflict}", rows)  # noqa: S608
+        return cur.rowcount
+    finally:
+        cur.close()
+
+
+# --- debounce ----------------------------------------------------------------------------------
+
+@dataclass
+class _State:
+    last_us: int | None
+    consecutive: int
+    first_out_us: int | None
+    open_breach_id: int | None
+
+
+def _load_state(supervisee_ids: np.ndarray) -> dict[int, _State]:
+    ids = sorted(set(supervisee_ids.tolist()))
+    rows = (
+        SuperviseeLastSeen.objects.select_for_update()
+        .filter(supervisee_id__in=ids)
+        .order_by("pk")
+        .values_list("supervisee_id", "last_fix_at", "consecutive_outside", "first_outside_at", "open_breach_id")
+    )
+    return {
+        sid: _State(dt_to_us(last), cons, dt_to_us(first) if first else None, open_id)
+        for sid, last, cons, first, open_id in rows
+    }
+
+
+def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, now_us: int, result: StoreResult) -> None:
+    n_fixes, minutes = config.many("corrections.geofence.debounce_fixes", "corrections.geofence.debounce_minutes").values()
+    need_n, need_us = int(n_fixes), int(float(minutes) * 60 * US)
+    sup_all = batch.supervisee_id
+    uniq, inverse = np.unique(sup_all, return_inverse=True)
+    floor = np.iinfo(np.int64).min
+    last_u = np.array([(st.last_us if (st := states.get(u)) and st.last_us is not None else floor)
+                       for u in uniq.tolist()], dtype=np.int64)
+    last = last_u[inverse]
+    newer = np.flatnonzero((batch.t_us > last) & batch.valid)  # late and out-of-order fixes change nothing here
+    if newer.size == 0:
+        return
+    order = newer[np.lexsort((batch.t_us[newer], sup_all[newer]))]
+    sup, t, z = sup_all[order], batch.t_us[order], zone[order]
+    n = order.size
+    v = z > 0
+    gs = np.ones(n, dtype=bool)
+    gs[1:] = sup[1:] != sup[:-1]
+    v_prev = np.zeros(n, dtype=bool)
+    v_prev[1:] = v[:-1]
+    rs = v & (gs | ~v_prev)
+    run_id = np.cumsum(rs) - 1
+    starts = np.flatnonzero(rs)
+    n_runs = starts.size
+    # A run that begins at the group's first fix continues the run carried in from earlier batches.
+    carry = np.zeros(n_runs, dtype=np.int64)
+    run_t0 = t[starts].copy()
+    run_open = np.zeros(n_runs, dtype=bool)
+    run_open_id = np.zeros(n_runs, dtype=np.int64)
+    for k in np.flatnonzero(gs[starts]).tolist():
+        st = states.get(int(sup[starts[k]]))
+        if st is not None and st.consecutive > 0 and st.first_out_us is not None:
+            carry[k] = st.consecutive
+            run_t0[k] = st.first_out_us
+            if st.open_breach_id:
+                run_open[k] = True
+                run_open_id[k] = st.open_breach_id
+    rid = np.where(v, run_id, 0)
+    count = np.where(v, np.arange(n) - starts[rid] + 1 + carry[rid], 0) if n_runs else np.zeros(n, dtype=np.int64)
+    trig = v & ((count >= need_n) | (t - run_t0[rid] >= need_us)) & ~run_open[rid] if n_runs else np.zeros(n, bool)
+    trig_idx = np.flatnonzero(trig)
+    trig_runs, first = np.unique(run_id[trig_idx], return_index=True)
+    trig_rows = trig_idx[first]
+
+    # Where each run ends: the first later fix of the same person (inside, by construction).
+    next_same = np.full(n, -1, dtype=np.int64)
+    next_same[:-1] = np.where(sup[1:] == sup[:-1], np.arange(1, n), -1)
+    run_end_rows = np.flatnonzero(v & ~np.append(v[1:] & ~gs[1:], False))  # last fix of each run
+    run_closer = next_same[run_end_rows] if n_runs else np.zeros(0, dtype=np.int64)
+
+    new_breaches = []
+    for k, row in zip(trig_runs.tolist(), trig_rows.tolist(), strict=True):
+        closer = int(run_closer[k])
+        sid = int(sup[row])
+        t0 = int(run_t0[k])
+        new_breaches.append(GeofenceBreach(
+            supervisee_id=sid,
+            kind=GeofenceBreach.Kind.ENTERED_EXCLUSION if z[row] == ZONE_EXCLUSION else GeofenceBreach.Kind.LEFT_AREA,
+            started_at=us_to_dt(t0),
+            detected_at=us_to_dt(now_us),
+            ended_at=us_to_dt(int(t[closer])) if closer >= 0 else None,
+            evidence_fix_ids=_evidence(sid, t0, int(t[row]), limit=max(need_n, 1)),
+            detail={"lat": float(batch.lat[order[row]]), "lon": float(batch.lon[order[row]]),
+                    "consecutive": int(count[row]), "minutes": round((int(t[row]) - t0) / US / 60, 1)},
+        ))
+    created = GeofenceBreach.objects.bulk_create(new_breaches)
+    result.breach_ids.extend(b.pk for b in created)
+    breach_of_run = {int(k): b.pk for k, b in zip(trig_runs.tolist(), created, strict=True)}
+
+    # Carried-over open breaches close at the first inside fix that follows them.
+    for k in np.flatnonzero(run_open).tolist():
+        closer = int(run_closer[k])
+        if closer >= 0 and GeofenceBreach.objects.filter(pk=int(run_open_id[k]), ended_at__isnull=True).update(
+            ended_at=us_to_dt(int(t[closer]))
+        ):
+            result.closed_breach_ids.append(int(run_open_id[k]))
+    # A person whose first new fix is inside closes a breach left open by an earlier batch.
+    first_rows = np.flatnonzero(gs & ~v)
+    for row in first_rows.tolist():
+        st = states.get(int(sup[row]))
+        if st is not None and st.open_breach_id and GeofenceBreach.objects.filter(
+            pk=st.open_breach_id, ended_at__isnull=True
+        ).update(ended_at=us_to_dt(int(t[row]))):
+            result.closed_breach_ids.append(st.open_breach_id)
+
+    # Final state per person: their newest fix in this batch.
+    ge = np.append(np.flatnonzero(gs[1:]), n - 1)
+    rows = []
+    for row in ge.tolist():
+        sid = int(sup[row])
+        outside = bool(v[row])
+        k = int(run_id[row]) if outside else -1
+        open_id = None
+        if outside:
+            open_id = breach_of_run.get(k) or (int(run_open_id[k]) if run_open[k] else None)
+        rows.append(SuperviseeLastSeen(
+            supervisee_id=sid, last_fix_at=us_to_dt(int(t[row])),
+            lat=float(batch.lat[order[row]]), lon=float(batch.lon[order[row]]), inside=not outside,
+            consecutive_outside=int(count[row]) if outside else 0,
+            first_outside_at=us_to_dt(int(run_t0[k])) if outside else None,
+            open_breach_id=open_id,
+        ))
+    SuperviseeLastSeen.objects.bulk_create(
+        rows, batch_size=2000, update_conflicts=True, unique_fields=["supervisee"],
+        update_fields=["last_fix_at", "lat", "lon", "inside", "consecutive_outside", "first_outside_at", "open_breach"],
+    )
+
+
+def _evidence(supervisee_id: int, t0_us: int, t1_us: int, *, limit: int) -> list[int]:
+    ids = (
+        LocationFix.objects.filter(
+            supervisee_id=supervisee_id, recorded_at__gte=us_to_dt(t0_us), recorded_at__lte=us_to_dt(t1_us), zone__gt=0
+        )
+        .order_by("recorded_at")
+        .values_list("id", flat=True)[:limit]
+    )
+    return list(ids)
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+def dedupe(batch: FixBatch) -> FixBatch:
+    """Drop repeats of the same (device, time) inside one batch, keeping the first."""
+    if len(batch) < 2:
+        return batch
+    _u, idx = np.unique(np.stack([batch.device_id, batch.t_us]), axis=1, return_index=True)
+    if idx.size == len(batch):
+        return batch
+    return batch.take(np.sort(idx))
+
+
+def store_batch(batch: FixBatch, *, now: datetime, on_breaches=None) -> StoreResult:
+    """Store fixes idempotently and update the per-person state; one transaction. Breach ids are
+    handed to `on_breaches` after commit (the alert hook)."""
+    result = StoreResult(received=len(batch))
+    batch = dedupe(batch)
+    if len(batch) == 0:
+        return result
+    max_credit = float(config.get("corrections.geofence.max_accuracy_credit_m"))
+    zone = classify(batch, max_credit_m=max_credit)
+    now_us = dt_to_us(now)
+    rows = _rows(batch, zone, now_us, postgres=connection.vendor == "postgresql")
+    with transaction.atomic():
+        result.stored = _insert(rows)
+        states = _load_state(batch.supervisee_id)
+        _debounce(batch, zone, states, now_us=now_us, result=result)
+        if on_breaches is not None and result.breach_ids:
+            ids = list(result.breach_ids)
+            transaction.on_commit(lambda: on_breaches(ids))
+    result.duplicates = result.received - result.stored
+    return result
