@@ -8,6 +8,8 @@ Messages are in the request's language (zh-Hans by default, English with Accept-
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -17,6 +19,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from .errors import ApplicationError
+
+logger = logging.getLogger("pingan.api")
 
 
 def error_body(detail: str, errors: dict[str, list[dict[str, str]]] | None = None) -> dict:
@@ -120,4 +124,88 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
-        return api.create_response(request, error_body(str(exc)), status=exc.status_code)
+        return api.create_response(request, http_error_body(exc.status_code, str(exc)), status=exc.status_code)
+
+    @api.exception_handler(Exception)
+    def _server_error(request, exc: Exception):
+        # A server error is a bug: log it with the traceback (and the request id, via the log
+        # filter) and answer in the same shape as every other error, without internals.
+        logger.error("unhandled API error", exc_info=exc, extra={"path": request.path})
+        return api.create_response(request, error_body(_("服务器内部错误，请联系系统管理员。")), status=500)
+
+
+def http_error_body(status: int, message: str = "") -> dict:
+    """The error body for a bare HTTP status (ninja's own errors, Django's 404/405 under /api/),
+    with a message in the user's language instead of the framework's English text."""
+    if status == 400 and message.startswith("Cannot parse request body"):
+        text = _("请求体不是有效的 JSON。")
+        return error_body(text, {"__all__": [{"code": "json_invalid", "message": text}]})
+    if status == 403 and message.startswith("CSRF"):
+        return error_body(_("CSRF 校验失败，请刷新页面后重试。"))
+    generic = {
+        400: _("请求无效。"),
+        401: _("未登录或令牌无效。"),
+        403: _("无权执行此操作。"),
+        404: _("记录不存在或无权查看。"),
+        405: _("不支持该请求方法。"),
+        406: _("无法提供所请求的格式。"),
+        413: _("请求体过大。"),
+        415: _("不支持的请求体格式。"),
+        429: _("请求过于频繁，请稍后再试。"),
+        500: _("服务器内部错误，请联系系统管理员。"),
+    }
+    # ninja's and Django's own English defaults are replaced; a message we wrote is kept.
+    if status in generic and (not message or message in _FRAMEWORK_DEFAULTS):
+        return error_body(generic[status])
+    return error_body(message or _("请求无效。"))
+
+
+_FRAMEWORK_DEFAULTS = {"Unauthorized", "Forbidden", "Not Found", "Method not allowed", "Bad Request"}
+
+
+# --- the error body in the OpenAPI document -------------------------------------------------------
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail", "errors"],
+    "properties": {
+        "detail": {"type": "string", "description": "一句话说明"},
+        "errors": {
+            "type": "object",
+            "description": '按字段列出的错误；"__all__" 为不属于某字段的错误',
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+# Every operation may answer these; each is documented with the common error body so clients
+# (and schemathesis) know the shape. 404 covers both "missing" and "outside your scope".
+DOCUMENTED_ERRORS = {
+    "400": "请求无效（如请求体不是 JSON）",
+    "401": "未登录或令牌无效",
+    "403": "无权执行此操作，或令牌缺少授权范围",
+    "404": "记录不存在或无权查看",
+    "409": "记录已被他人修改",
+    "422": "输入有误（按字段列出）",
+}
+
+
+class PinganAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in DOCUMENTED_ERRORS.items():
+                    responses.setdefault(status, {"description": description, **ref})
+        return schema

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import uuid
 
 from . import context
@@ -39,3 +40,55 @@ class RequestIdMiddleware:
             context.reset(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class ApiErrorBodyMiddleware:
+    """Under /api/ every error answer has the API's error body, also the ones that never reach a
+    ninja exception handler: an unknown URL (Django's 404 page), a wrong method (ninja's bare
+    405), an exception outside an endpoint. Sits after LocaleMiddleware so messages follow
+    Accept-Language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and _is_api(request)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return self._json(response.status_code, response)
+        return response
+
+    def process_exception(self, request, exception):
+        if not _is_api(request):
+            return None
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if isinstance(exception, Http404):
+            return self._json(404)
+        if isinstance(exception, PermissionDenied):
+            return self._json(403)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500}
+        )
+        return self._json(500)
+
+    @staticmethod
+    def _json(status: int, original=None):
+        from django.http import JsonResponse
+
+        from .api_errors import http_error_body
+
+        response = JsonResponse(http_error_body(status), status=status, json_dumps_params={"ensure_ascii": False})
+        if original is not None:
+            for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+                if header in original:
+                    response[header] = original[header]
+        return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")

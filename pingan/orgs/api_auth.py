@@ -4,15 +4,21 @@ secret is stored."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
+
+from pingan.core import ninja_compat  # noqa: F401  (decorated endpoints; see the module)
 
 # Scopes a token may carry. Session users are not limited by scopes (their roles limit them).
 SCOPES = {
@@ -33,13 +39,18 @@ def new_token_key() -> tuple[str, str]:
     return prefix, secret
 
 
+_TOKEN_RE = re.compile(r"^[0-9a-f]{12}\.[A-Za-z0-9_-]{20,100}$")
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         from .models import ApiToken
 
-        prefix, _sep, secret = token.partition(".")
-        if not prefix or not secret:
+        # Refuse malformed tokens before touching the database (a NUL byte would make
+        # PostgreSQL raise instead of answering "no such token").
+        if not _TOKEN_RE.match(token):
             return None
+        prefix, _sep, secret = token.partition(".")
         row = ApiToken.objects.select_related("user", "user__agency").filter(prefix=prefix).first()
         if row is None or row.revoked_at is not None:
             return None
@@ -60,14 +71,29 @@ class TokenAuth(HttpBearer):
 
 
 class PinganSessionAuth(SessionAuth):
+    """The browser session, CSRF-checked on unsafe methods. A request that carries a bearer token
+    or no session cookie is not a session request at all, so it skips the CSRF check (otherwise
+    a device POSTing with a token would be refused for lacking a CSRF cookie it never had)."""
+
+    def __call__(self, request):
+        if request.META.get("HTTP_AUTHORIZATION") or self.param_name not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        if user is not None:
-            request.auth_scopes = None  # not limited by scopes
+        if user is None:
+            return None
+        from .twofactor import needs_otp
+
+        # A user whose role requires two factors has no API session until the TOTP step is done.
+        if needs_otp(request, user):
+            return None
+        request.auth_scopes = None  # not limited by scopes
         return user
 
 
-session_or_token = [PinganSessionAuth(), TokenAuth()]
+session_or_token = [TokenAuth(), PinganSessionAuth()]
 
 
 def require_scope(request, scope: str) -> None:
@@ -76,3 +102,30 @@ def require_scope(request, scope: str) -> None:
         return
     if scope not in scopes and "admin" not in scopes:
         raise PermissionDenied(_("令牌缺少授权范围：%(scope)s") % {"scope": scope})
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def scope_required(scope: str) -> Callable[[F], F]:
+    """Endpoint decorator: a token must carry `scope` (or "admin"); session users pass, their
+    roles limit them. Put it under the router decorator:
+
+        @router.post("/things")
+        @scope_required("write")
+        def create_thing(request, payload: ThingIn): ...
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def decorator(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(request, *args, **kwargs):
+            require_scope(request, scope)
+            return func(request, *args, **kwargs)
+
+        wrapper.required_scope = scope  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+

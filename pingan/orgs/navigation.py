@@ -1,4 +1,5 @@
-"""Navigation per agency and role: an entry shows only when the user may view its object type."""
+"""Navigation and home panels per agency and role: an entry shows only when the user may view
+its object type (orgs.permissions.can), so the menu never offers a page that would be empty."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ class NavItem:
     object_type: str | None = None  # "app.model" the user must be able to view
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel on the home page: a template fragment shown to users who may view `object_type`
+    (and, when `roles` is given, only to users holding one of those role codes)."""
+
+    template: str
+    object_type: str | None = None
+    roles: tuple[str, ...] = ()
+    order: int = 100
+
+
 # Domain apps append their entries here in their AppConfig.ready().
 REGISTRY: list[NavItem] = [
     NavItem(_("首页"), "home"),
@@ -25,17 +37,36 @@ REGISTRY: list[NavItem] = [
     NavItem(_("行政区划"), "orgs:jurisdiction_list", "orgs.jurisdiction"),
 ]
 
+PANELS: list[HomePanel] = [
+    HomePanel("orgs/panels/org_chart.html", "orgs.agency", order=900),
+]
+
+
+def _may_view(user, object_type: str | None) -> bool:
+    if not object_type:
+        return True
+    return can(user, "view", apps.get_model(object_type))
+
 
 def menu_for(user) -> list[dict]:
     items = []
     for item in REGISTRY:
-        if item.object_type:
-            model = apps.get_model(item.object_type)
-            if not can(user, "view", model):
-                continue
+        if not _may_view(user, item.object_type):
+            continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
         items.append({"label": item.label, "url": url, "name": item.url_name})
     return items
+
+
+def panels_for(user) -> list[str]:
+    """Template names of the home panels this user sees, in display order."""
+    codes = set(user.roles.values_list("code", flat=True)) if user.is_authenticated else set()
+    chosen = [
+        p
+        for p in PANELS
+        if _may_view(user, p.object_type) and (not p.roles or codes.intersection(p.roles))
+    ]
+    return [p.template for p in sorted(chosen, key=lambda p: p.order)]

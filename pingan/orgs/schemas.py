@@ -1,6 +1,20 @@
 from __future__ import annotations
 
-from ninja import Schema
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from pingan.core.schemas import StrictSchema
+
+from .api_auth import SCOPES
+
+ScopeName = Literal["read", "write", "admin", "devices"]
+assert set(ScopeName.__args__) == set(SCOPES)  # type: ignore[attr-defined]
+
+# Division codes are digits; agency codes are slugs. Patterns keep junk (NUL bytes, huge strings)
+# out of the database query and give the client a field-level 422 instead.
+DIVISION_CODE = r"^[0-9]{1,15}$"
 
 
 class JurisdictionOut(Schema):
@@ -30,3 +44,24 @@ class MeOut(Schema):
     full_name: str
     agency_id: int | None
     roles: list[str]
+
+
+class TokenIn(StrictSchema):
+    name: str = Field(..., min_length=1, max_length=100)
+    scopes: list[ScopeName] = Field(..., min_length=1)
+    expires_at: datetime | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(..., description="完整令牌，仅在创建时显示一次")
