@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
-from pingan.core.api_errors import install_error_handlers
+from pingan.core import ninja_compat  # noqa: F401  (before any router is built)
+from pingan.core.api_errors import PinganAPI, install_error_handlers
 from pingan.orgs.api_auth import session_or_token
 
-api = NinjaAPI(
+api = PinganAPI(
     title="pingan API",
     version="1",
     description="平安政法协同平台 API. Session auth for pages, bearer tokens with scopes for systems and devices.",
