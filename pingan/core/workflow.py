@@ -30,6 +30,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .audit import AuditEvent, record
@@ -49,7 +50,11 @@ class T:
     target: str
     permission: str | None = None
     guards: Sequence[Guard] = ()
-    label: str = ""
+    label: str | Promise = ""  # gettext_lazy is fine: rendered in the reader's language
+
+    @property
+    def display(self) -> str:
+        return str(self.label or self.name)
 
     def leaves(self, state: str) -> bool:
         return state in self.source or (ANY_STATE in self.source and state != self.target)
@@ -97,6 +102,25 @@ class Workflow:
 
     def find(self, name: str, state: str) -> T | None:
         return next((t for t in self._by_name.get(name, []) if t.leaves(state)), None)
+
+    def problems_with_model(self) -> list[str]:
+        """Mismatches between the declaration and the model (call it from the app's tests):
+        the model and field must exist, and a field with choices must offer every state."""
+        try:
+            model = self.model_class()
+        except (LookupError, ValueError):
+            return [f"unknown model {self.model!r}"]
+        try:
+            model_field = model._meta.get_field(self.field)
+        except Exception:  # noqa: BLE001 - FieldDoesNotExist
+            return [f"{self.model} has no field {self.field!r}"]
+        choices = {str(value) for value, _label in (getattr(model_field, "choices", None) or [])}
+        missing = sorted(set(self.states) - choices) if choices else []
+        max_length = getattr(model_field, "max_length", None)
+        too_long = [s for s in self.states if max_length and len(s) > max_length]
+        return [f"state {s!r} is not among {self.model}.{self.field} choices" for s in missing] + [
+            f"state {s!r} is longer than {self.model}.{self.field}.max_length" for s in too_long
+        ]
 
 
 _registry: dict[str, Workflow] = {}
@@ -183,13 +207,14 @@ def transition(
     current = wf.state_of(obj)
     t = wf.find(name, current)
     if t is None:
-        allowed = [x.name for x in wf.from_state(current)]
+        options = wf.from_state(current)
+        allowed = [x.name for x in options]
         raise ApplicationError(
             _("当前状态「%(state)s」不能执行「%(name)s」。可执行：%(allowed)s")
             % {
                 "state": wf.label(current),
                 "name": name,
-                "allowed": "、".join(allowed) if allowed else _("无"),
+                "allowed": "、".join(x.display for x in options) if options else _("无"),
             },
             code="transition_not_allowed",
             extra={"state": current, "allowed": allowed},
@@ -276,7 +301,7 @@ def allowed_transitions(obj: models.Model, user, *, workflow: Workflow | str | N
                 reasons.append(_("无权执行此操作。"))
         if not reasons:
             reasons = _guard_failures(t, obj, user, dict(data or {}))
-        out.append(Available(t.name, str(t.label or t.name), t.target, wf.label(t.target), not reasons, reasons))
+        out.append(Available(t.name, t.display, t.target, wf.label(t.target), not reasons, reasons))
     return out
 
 
