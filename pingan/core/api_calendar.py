@@ -23,6 +23,7 @@ from .deadlines import MAX_AMOUNT, Extension, Pause, compute_due
 from .models import CalendarYear, Deadline
 
 router = Router(tags=["core"])
+MAX_PAUSE_DAYS = 3660
 
 
 class _In(Schema):
@@ -115,6 +116,11 @@ class PauseIn(_In):
     def _ordered(self) -> PauseIn:
         if self.end is not None and self.end < self.start:
             raise ValueError(_("中止结束日期不能早于开始日期。"))
+        for d in (self.start, self.end):
+            if d is not None and not (calendar.MIN_YEAR <= d.year <= calendar.MAX_YEAR):
+                raise ValueError(_("日期须在 %(a)s 至 %(b)s 年之间。") % {"a": calendar.MIN_YEAR, "b": calendar.MAX_YEAR})
+        if self.end is not None and (self.end - self.start).days > MAX_PAUSE_DAYS:
+            raise ValueError(_("单次中止不能超过 %(n)s 天。") % {"n": MAX_PAUSE_DAYS})
         return self
 
 
@@ -129,7 +135,7 @@ class DeadlinePreviewIn(_In):
     amount: int = Field(..., ge=1, le=MAX_AMOUNT)
     unit: Deadline.Unit
     pauses: list[PauseIn] = Field(default_factory=list, max_length=50)
-    extensions: list[ExtensionIn] = Field(default_factory=list, max_length=50)
+    extensions: list[ExtensionIn] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
     def _in_range(self) -> DeadlinePreviewIn:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import audit
-from .calendar import CalendarView, unknown_year_warning
+from .calendar import MAX_YEAR, CalendarView, unknown_year_warning
 from .errors import ApplicationError, ConflictError
 from .models import Deadline
 
@@ -113,6 +113,15 @@ def add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, (next_first - timedelta(days=1)).day))
 
 
+def _check_range(d: date) -> None:
+    # Keeps absurd inputs (thousands of extensions of months) from running past what the
+    # calendar and Python's date can represent.
+    if d.year > MAX_YEAR:
+        raise ApplicationError(
+            _("期限超出可计算的范围（%(y)s 年以后）。") % {"y": MAX_YEAR}, code="out_of_range", field="amount"
+        )
+
+
 class _Counter:
     """Walks a period forward; `last_day` is the last counted day of a day-based period, or
     `end_at` the instant an hour-based one ends."""
@@ -139,6 +148,7 @@ class _Counter:
         d, counted = self._from_day(), 0
         while counted < n:
             d += timedelta(days=1)
+            _check_range(d)
             if d in self.paused or (working and not self.cal.is_working_day(d)):
                 continue
             counted += 1
@@ -146,6 +156,7 @@ class _Counter:
 
     def months(self, n: int) -> None:
         start = self._from_day()
+        _check_range(date(min(start.year + n // 12 + 1, MAX_YEAR + 1), 1, 1))
         raw = add_months(start, n)
         self.last_day, self.end_at = raw, None
         # Paused days inside the span push the end by as many countable days.
@@ -156,6 +167,7 @@ class _Counter:
     def hours(self, n: int) -> None:
         begin = self._from_instant()
         end = begin + timedelta(hours=n)
+        _check_range(end.date())
         for first in sorted(self.paused):
             p_start = datetime.combine(first, time.min, tzinfo=CHINA)
             p_end = p_start + timedelta(days=1)

@@ -309,3 +309,18 @@ def test_preview_bad_input_is_field_level_422(api, body, field):
     response = api.post("/api/v1/core/deadlines/preview", body, content_type="application/json")
     assert response.status_code == 422, response.content
     assert field in response.json()["errors"], response.json()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"start": "2024-01-15", "amount": 10000, "unit": "months", "extensions": [{"amount": 10000, "unit": "months"}] * 20},
+        {"start": "2024-01-15", "amount": 10000, "unit": "working_days", "extensions": [{"amount": 10000, "unit": "working_days"}] * 20},
+        {"start": "2024-01-15", "amount": 1, "unit": "natural_days", "pauses": [{"start": "2001-01-01", "end": "2099-01-01"}]},
+        {"start": "2024-01-15", "amount": 1, "unit": "natural_days", "pauses": [{"start": "0001-01-01"}]},
+    ],
+)
+def test_preview_absurd_input_is_a_4xx_not_a_crash(api, body):
+    response = api.post("/api/v1/core/deadlines/preview", body, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.content
+    assert response.json()["errors"]
