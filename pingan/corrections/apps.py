@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class CorrectionsConfig(AppConfig):
     name = "pingan.corrections"
     label = "corrections"
     verbose_name = "社区矫正"
+
+    def ready(self) -> None:
+        from pingan.orgs.seed import register_permission_file
+
+        register_permission_file(Path(__file__).parent / "data" / "permissions.json")

@@ -39,21 +39,9 @@ def load_settings(apps=global_apps) -> None:
 
 
 def load_permissions(apps=global_apps) -> None:
-    ObjectPermission = apps.get_model("orgs", "ObjectPermission")
-    Role = apps.get_model("orgs", "Role")
-    for row in _json("permissions.json")["permissions"]:
-        perm, _created = ObjectPermission.objects.update_or_create(
-            name=row["name"],
-            defaults={
-                "description": row["description"],
-                "object_types": row["object_types"],
-                "actions": row["actions"],
-                "constraints": row["constraints"],
-                "enabled": True,
-            },
-        )
-        # Roles come from orgs' data file; attach to those that exist (see data/README.md).
-        perm.roles.add(*Role.objects.filter(code__in=row["roles"]))
+    from pingan.orgs.seed import load_permission_file
+
+    load_permission_file(DATA / "permissions.json", apps=apps)
 
 
 def load_all(apps=global_apps) -> None:

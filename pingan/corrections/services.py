@@ -18,7 +18,7 @@ from pingan.core.errors import ApplicationError
 from pingan.core.idnumber import normalize_id_number, validate_id_number
 from pingan.orgs.api_auth import hash_secret
 
-from . import config
+from . import config, events
 from .geo import gcj02_to_wgs84
 from .models import Device, GeofenceBreach, LocationFix, Supervisee
 from .parsing import FixError, RawFix, check_position
@@ -149,19 +149,13 @@ def build_batch(*, device: Device, fixes: list[RawFix], source: str) -> FixBatch
     )
 
 
-def publish_breaches(breach_ids: list[int]) -> None:
-    """Hook called after commit with the ids of new breaches: the alert pipeline (outbox event
-    `corrections.breach_raised`) plugs in here once core's outbox publisher exists."""
-    return None
-
-
 def ingest_fixes(*, device: Device, fixes: list[RawFix], source: str, now: datetime | None = None) -> StoreResult:
     """Store already-parsed fixes of one device. Rejected fixes raise FixError before anything
     is written, so callers validate first (see `validate_fix`)."""
     now = now or timezone.now()
     if not fixes:
         return StoreResult()
-    return store_batch(build_batch(device=device, fixes=fixes, source=source), now=now, on_breaches=publish_breaches)
+    return store_batch(build_batch(device=device, fixes=fixes, source=source), now=now)
 
 
 def validate_fix(fix: RawFix, *, limits: dict) -> RawFix:
@@ -234,5 +228,5 @@ def scan_silence(*, now: datetime | None = None) -> list[int]:
         ids = list(
             GeofenceBreach.objects.filter(kind=GeofenceBreach.Kind.SILENCE, detected_at=now).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: publish_breaches(ids))
+        events.breaches_raised(ids)
     return ids

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 from django.db import connection, transaction
 
-from . import config
+from . import config, events
 from .areas import active_areas
 from .models import GeofenceBreach, LocationFix, SuperviseeLastSeen
 
@@ -342,9 +342,9 @@ def dedupe(batch: FixBatch) -> FixBatch:
     return batch.take(np.sort(idx))
 
 
-def store_batch(batch: FixBatch, *, now: datetime, on_breaches=None) -> StoreResult:
-    """Store fixes idempotently and update the per-person state; one transaction. Breach ids are
-    handed to `on_breaches` after commit (the alert hook)."""
+def store_batch(batch: FixBatch, *, now: datetime) -> StoreResult:
+    """Store fixes idempotently, update the per-person state and write an outbox event per
+    raised or ended breach; one transaction, so nothing acknowledged is half-written."""
     result = StoreResult(received=len(batch))
     batch = dedupe(batch)
     if len(batch) == 0:
@@ -357,8 +357,7 @@ def store_batch(batch: FixBatch, *, now: datetime, on_breaches=None) -> StoreRes
         result.stored = _insert(rows)
         states = _load_state(batch.supervisee_id)
         _debounce(batch, zone, states, now_us=now_us, result=result)
-        if on_breaches is not None and result.breach_ids:
-            ids = list(result.breach_ids)
-            transaction.on_commit(lambda: on_breaches(ids))
+        events.breaches_raised(result.breach_ids)
+        events.breaches_ended(result.closed_breach_ids)
     result.duplicates = result.received - result.stored
     return result
