@@ -227,3 +227,19 @@ def test_reclaim_race_between_real_connections_keeps_one_effect(settings):
             assert keys == []
     finally:
         outbox.unregister_handler(handler)
+
+
+@pytest.mark.django_db
+def test_admin_lists_are_read_only(client, django_user_model):
+    admin = django_user_model.objects.create_superuser(username="ops", password="x" * 12)
+    ok = outbox.publish(TOPIC)
+    OutboxEvent.objects.filter(pk=ok.pk).update(processed_at=timezone.now())
+    dead = outbox.publish("tests.dead")
+    OutboxEvent.objects.filter(pk=dead.pk).update(processed_at=timezone.now(), attempts=8, last_error="Traceback…\nValueError: 对方系统不可用")
+    client.force_login(admin)
+    r = client.get("/admin/core/outboxevent/?status=gave_up")
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "ValueError: 对方系统不可用" in body and "tests.dead" in body and f">{ok.pk}<" not in body
+    assert client.get("/admin/core/outboxevent/add/").status_code == 403
+    assert client.get("/admin/core/transition/").status_code == 200

@@ -99,8 +99,9 @@ def test_heartbeat_makes_healthz_healthy(client, settings):
     WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(seconds=settings.PINGAN_WORKER_STALE_SECONDS + 5))
     r = client.get("/healthz")
     assert r.status_code == 503 and r.json()["checks"]["worker"].startswith("stale")
+    WorkerHeartbeat.objects.create(name="gone", pid=1, host="old", seen_at=timezone.now() - timedelta(days=2))
     call_command("worker", "--once", "--name", "hb")
-    assert WorkerHeartbeat.objects.count() == 1  # upserted, not duplicated
+    assert list(WorkerHeartbeat.objects.values_list("name", flat=True)) == ["hb"]  # upserted; day-old rows pruned
     assert client.get("/healthz").status_code == 200
 
 

@@ -15,6 +15,7 @@ import signal
 import socket
 import threading
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
@@ -34,6 +35,8 @@ def beat(name: str) -> None:
         defaults={"pid": os.getpid(), "host": socket.gethostname()[:100], "seen_at": now},
         create_defaults={"pid": os.getpid(), "host": socket.gethostname()[:100], "seen_at": now, "started_at": now},
     )
+    # Workers that are gone for a day are history, not a health signal; keep the table small.
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=1)).delete()
 
 
 def _close_old_connections() -> None:
