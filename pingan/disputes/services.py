@@ -4,6 +4,7 @@ dispute whose place lies in their village), inside the transaction, so a refusal
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -69,7 +70,7 @@ def _snapshot(dispute: Dispute) -> dict[str, Any]:
         "state": dispute.state,
         "grade": dispute.grade,
         "handling_agency": dispute.handling_agency_id,
-        "received_at": dispute.received_at.isoformat() if dispute.received_at else None,
+        "received_at": dispute.received_at.astimezone(dt.UTC).isoformat() if dispute.received_at else None,
         "facts_sha256": hashlib.sha256(dispute.facts.encode()).hexdigest(),
     }
 
@@ -120,7 +121,9 @@ def _validate_party(party: Party) -> None:
             party.birth_date = id_birth_date(party.id_number)
 
 
-def _validate_all(dispute: Dispute, parties: Sequence[Party], *, require_party: bool) -> None:
+def _validate_all(
+    dispute: Dispute, parties: Sequence[Party], *, require_party: bool, check_external_ref: bool = True
+) -> None:
     errors: dict[str, list] = {}
     try:
         dispute.full_clean(exclude=["search_text", "created_by"], validate_unique=False, validate_constraints=False)
@@ -133,7 +136,7 @@ def _validate_all(dispute: Dispute, parties: Sequence[Party], *, require_party: 
             _validate_party(party)
         except ValidationError as exc:
             errors.update(_prefixed(exc, f"parties.{i}."))
-    if dispute.external_ref:
+    if check_external_ref and dispute.external_ref:
         clash = Dispute.objects.filter(source=dispute.source, external_ref=dispute.external_ref).exclude(pk=dispute.pk)
         if clash.exists():
             errors.setdefault("external_ref", []).append(
@@ -141,6 +144,46 @@ def _validate_all(dispute: Dispute, parties: Sequence[Party], *, require_party: 
             )
     if errors:
         raise ValidationError(errors)
+
+
+def validate_dispute_input(*, data: Mapping[str, Any], parties: Sequence[Mapping[str, Any]], source: str) -> None:
+    """Validate without writing (Excel dry run): the same checks create_dispute makes, except
+    the external-reference clash, which an import turns into an update."""
+    values = {k: v for k, v in data.items() if v is not None}
+    dispute = Dispute(source=source, **values)
+    party_objs = [_make_party(None, p, i) for i, p in enumerate(parties)]
+    _validate_all(dispute, party_objs, require_party=True, check_external_ref=False)
+
+
+def would_change(*, dispute: Dispute, data: Mapping[str, Any], parties: Sequence[Mapping[str, Any]]) -> bool:
+    """Would update_dispute(data, parties) change anything? (Excel re-import: update or skip.)"""
+    before = _snapshot(dispute)
+    old_keys = [_party_key(p) for p in dispute.parties.all()]
+    copy = Dispute.objects.get(pk=dispute.pk)
+    for key, value in data.items():
+        if key == "amount" and value is not None and not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        setattr(copy, key, value)
+    new = [_make_party(None, p, i) for i, p in enumerate(parties)]
+    for p in new:
+        if p.id_number and p.birth_date is None:
+            try:
+                p.birth_date = id_birth_date(p.id_number)
+            except ValueError:
+                return True
+    return _snapshot(copy) != before or [_party_key(p) for p in new] != old_keys
+
+
+def can_add_in(*, user, jurisdiction, category) -> bool:
+    """May `user` add a dispute at this place? Answered by the permission rows on a probe row
+    that is rolled back, so every constraint shape works (not only jurisdiction paths)."""
+    with transaction.atomic():
+        probe = Dispute.objects.create(
+            title="probe", facts="probe", category=category, jurisdiction=jurisdiction, source="other"
+        )
+        allowed = has_object_permission(user, probe, "add")
+        transaction.set_rollback(True)
+    return allowed
 
 
 # --- duplicates -------------------------------------------------------------------------------
