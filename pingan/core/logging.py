@@ -13,7 +13,12 @@ _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reque
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = context.current().request_id
+        rid = context.current().request_id
+        if not rid:
+            # Django logs a request's 4xx/5xx after the middleware stack has returned (and the
+            # context is reset); those records carry the request itself.
+            rid = getattr(getattr(record, "request", None), "request_id", "")
+        record.request_id = rid
         return True
 
 
