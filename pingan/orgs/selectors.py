@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import Agency, Jurisdiction
+from .models import Agency, Jurisdiction, User
 from .permissions import restrict
 
 
@@ -24,3 +24,12 @@ def agency_list(*, user, kind: str | None = None, jurisdiction_code: str | None 
     if jurisdiction_code:
         qs = qs.filter(jurisdiction__code=jurisdiction_code)
     return qs.order_by("path")
+
+
+def user_list(*, user, agency_code: str | None = None, role_code: str | None = None) -> QuerySet[User]:
+    qs = restrict(User.objects.select_related("agency").prefetch_related("roles"), user, "view")
+    if agency_code:
+        qs = qs.filter(agency__code=agency_code)
+    if role_code:
+        qs = qs.filter(roles__code=role_code)
+    return qs.order_by("username")
