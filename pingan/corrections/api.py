@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Body, Query, Router, Schema
+from ninja import Body, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
@@ -49,12 +49,12 @@ def post_locations(request: HttpRequest, payload: list[Any] = Body(...)):  # noq
     device: Device = request.device  # type: ignore[attr-defined]
     _throttle(device)
     try:
-        return 200, services.ingest_app_batch(device=device, items=payload)
+        return Status(200, services.ingest_app_batch(device=device, items=payload))
     except ApplicationError as exc:
         if exc.code != "all_rejected":
             raise
         # Nothing stored: answer 400 with every item's errors, in the API's one error shape.
-        return 400, error_body(exc.message, exc.extra["errors"])
+        return Status(400, error_body(exc.message, exc.extra["errors"]))
 
 
 @router.api_operation(["GET", "POST"], "/osmand", auth=None, response=OsmandOut, summary="OsmAnd/Traccar 协议上报")

@@ -165,7 +165,21 @@ def _insert(rows: list[tuple]) -> int:
     conflict = "ON CONFLICT (device_id, recorded_at) DO NOTHING"
     connection.ensure_connection()
     if connection.vendor == "postgresql":
-        # COPY into a session temp table, then one INSERT … SELECT: the fastest durable path.
+        import psycopg
+
+        # Fast path: new fixes are the rule, so COPY straight into the table under a savepoint;
+        # if any row is already there the COPY fails whole and we fall back to the slower path.
+        sid = transaction.savepoint()
+        try:
+            with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.errors.UniqueViolation:
+            transaction.savepoint_rollback(sid)
+        else:
+            transaction.savepoint_commit(sid)
+            return len(rows)
+        # Slow path: COPY into a session temp table, then INSERT … SELECT … ON CONFLICT DO NOTHING.
         with connection.cursor() as cur:
             raw = cur.cursor
             raw.execute(
