@@ -6,13 +6,29 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from pingan.orgs.services_tokens import create_token
 
 from .orgchart import make_user
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """The raw WSGI handler closes "old" database connections at each request's start and end,
+    which would close the test's transaction on PostgreSQL; Django's own test client disconnects
+    the same signal handler for the same reason."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
