@@ -98,6 +98,10 @@ def can_view_sensitive(*, user, dispute: Dispute) -> bool:
     return has_object_permission(user, dispute, "view_sensitive")
 
 
+def can_change(*, user, dispute: Dispute) -> bool:
+    return has_object_permission(user, dispute, "change")
+
+
 def party_rows(*, user, dispute: Dispute, reveal: bool = False) -> list[dict[str, Any]]:
     """Parties for display. ID numbers and phones are masked unless `reveal` is asked for and
     the user may view sensitive data of this dispute; each reveal is written to the audit log."""
@@ -141,3 +145,7 @@ def import_job_for(*, user, uuid: Any) -> ImportJob:
     if job is None:
         raise Http404(_("记录不存在或无权查看。"))
     return job
+
+
+def import_jobs(*, user) -> QuerySet[ImportJob]:
+    return restrict(ImportJob.objects.all(), user, "view").order_by("-created_at", "-pk")
