@@ -12,7 +12,13 @@ from django.db import connection
 
 
 def _run(env_extra: dict[str, str], *args: str, tmp_path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINGAN_", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"))}
+    # A clean environment: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process, which
+    # `check --deploy` rightly flags.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PINGAN_", "DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_"))
+    }
     env.update({"PINGAN_DATA_DIR": str(tmp_path), **env_extra})
     return subprocess.run(
         [sys.executable, "-m", "pingan", *args], env=env, capture_output=True, text=True, timeout=120
