@@ -292,6 +292,7 @@ def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, n
         ))
     created = GeofenceBreach.objects.bulk_create(new_breaches)
     result.breach_ids.extend(b.pk for b in created)
+    result.closed_breach_ids.extend(b.pk for b in created if b.ended_at is not None)
     breach_of_run = {int(k): b.pk for k, b in zip(trig_runs.tolist(), created, strict=True)}
 
     # Carried-over open breaches close at the first inside fix that follows them.

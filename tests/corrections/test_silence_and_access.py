@@ -39,7 +39,8 @@ def test_silence_once_per_spell(make_supervisee):
     assert services.scan_silence(now=T0 + dt.timedelta(hours=31)) == []
     assert len(services.scan_silence(now=T0 + dt.timedelta(hours=55))) == 1
     assert [b.started_at for b in silences(s)] == [T0, T0 + dt.timedelta(hours=30)]
-    assert OutboxEvent.objects.filter(topic=events.BREACH_RAISED).count() == 2
+    payloads = list(OutboxEvent.objects.filter(topic=events.BREACHES_RAISED).values_list("payload", flat=True))
+    assert payloads == [{"breach_ids": [b.pk]}, {"breach_ids": [silences(s)[1].pk]}]
 
 
 @pytest.mark.django_db
@@ -65,7 +66,8 @@ def test_breach_writes_outbox_events(make_supervisee):
                           source="app", now=T0 + dt.timedelta(hours=1))
     [b] = GeofenceBreach.objects.filter(supervisee=s)
     topics = list(OutboxEvent.objects.values_list("topic", "payload"))
-    assert topics == [(events.BREACH_RAISED, {"breach_id": b.pk})]  # ended in the same batch
+    # raised and ended in the same batch: one event each
+    assert topics == [(events.BREACHES_RAISED, {"breach_ids": [b.pk]}), (events.BREACHES_ENDED, {"breach_ids": [b.pk]})]
     assert b.ended_at is not None
 
 
