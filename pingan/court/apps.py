@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CourtConfig(AppConfig):
+    name = "pingan.court"
+    label = "court"
+    verbose_name = _("诉前调解")
+
+    def ready(self) -> None:
+        from pingan.core.demo import register as register_demo
+        from pingan.orgs.navigation import REGISTRY, NavItem
+        from pingan.orgs.seed import register_permission_file
+
+        from . import tasks, workflow  # noqa: F401  (declares the workflow and periodic jobs)
+        from .seed import PERMISSIONS_FILE
+
+        register_permission_file(PERMISSIONS_FILE)
+        for item in (
+            NavItem(_("诉前调解"), "court:queue", "court.courtcase"),
+            NavItem(_("调解员名册"), "court:roster", "court.mediatorprofile"),
+        ):
+            if item not in REGISTRY:  # ready() may run twice in some test set-ups
+                REGISTRY.append(item)
+
+        from .demo import load_demo_court
+
+        register_demo("court", load_demo_court, after=["orgs", "disputes"])

@@ -1,0 +1,2 @@
+def load_demo_court(*, stdout=None):
+    return []

@@ -1,0 +1,28 @@
+"""Shipped court data: app settings (data/settings.json) and the default permission rows
+(data/permissions.json). The data migration, `pingan demo` and the tests call `seed()`.
+Idempotent; settings an administrator edited are left alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.apps import apps as global_apps
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PERMISSIONS_FILE = DATA_DIR / "permissions.json"
+
+
+def load_settings(*, apps=global_apps) -> None:
+    Setting = apps.get_model("core", "Setting")
+    for row in json.loads((DATA_DIR / "settings.json").read_text("utf-8"))["settings"]:
+        Setting.objects.get_or_create(
+            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
+        )
+
+
+def seed(*, apps=global_apps) -> None:
+    from pingan.orgs.seed import load_permission_file
+
+    load_settings(apps=apps)
+    load_permission_file(PERMISSIONS_FILE, apps=apps)
