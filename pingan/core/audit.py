@@ -79,6 +79,12 @@ class AuditEvent(IntEnum):
     JURISDICTION_CHANGED = 131
     # disputes 2xx, court 3xx, procuratorate 4xx, policing 5xx, corrections 6xx, statistics 7xx
     DISPUTE_CHANGED = 200
+    DISPUTE_GRADED = 201
+    DISPUTE_ROUTED = 202
+    DISPUTE_MEDIATION = 203
+    DISPUTE_AGREEMENT = 204
+    DISPUTE_REFERRED = 205
+    DISPUTE_FOLLOWED_UP = 206
     COURT_CHANGED = 300
     PROCURATORATE_CHANGED = 400
     POLICING_CHANGED = 500

@@ -12,7 +12,7 @@ class DisputesConfig(AppConfig):
         from pingan.orgs.navigation import REGISTRY, NavItem
         from pingan.orgs.seed import register_permission_file
 
-        from . import workflow  # noqa: F401  (declares the disputes workflow)
+        from . import tasks, workflow  # noqa: F401  (declares the workflow and the periodic jobs)
         from .seed import PERMISSIONS_FILE
 
         register_permission_file(PERMISSIONS_FILE)

@@ -321,3 +321,340 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+# --- slice 2: grading, routing, mediation, outcomes, referrals, follow-ups -----------------------
+
+GRADE_ORDER = {"blue": 1, "yellow": 2, "red": 3}
+
+
+class GradingResult(models.Model):
+    """One grading of a dispute (append-only): by the rules (which fired, which version) or a
+    person's override (with the required reason). The dispute's `grade` is the latest decision."""
+
+    class Kind(models.TextChoices):
+        RULES = "rules", _("规则定级")
+        REGRADE = "regrade", _("事实变更后重新定级")
+        OVERRIDE = "override", _("人工调整")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="gradings")
+    kind = models.CharField(_("方式"), max_length=10, choices=Kind.choices)
+    grade = models.CharField(_("风险等级"), max_length=10, choices=Grade.choices)
+    rules_grade = models.CharField(_("规则结果"), max_length=10, choices=Grade.choices, blank=True)
+    ruleset_key = models.CharField(max_length=100, blank=True)
+    ruleset_version = models.PositiveIntegerField(null=True, blank=True)
+    fired = models.JSONField(_("命中规则"), default=list, blank=True)  # [{"id", "name", "grade"}]
+    explanation = models.JSONField(_("说明"), default=list, blank=True)  # lines
+    record = models.JSONField(_("定级依据"), default=dict, blank=True)  # the dict the rules saw
+    reason = models.TextField(_("理由"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="override") | ~Q(reason=""), name="disputes_grading_override_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(grade__in=["blue", "yellow", "red"]), name="disputes_grading_grade_valid"),
+        ]
+        verbose_name = _("风险定级")
+        verbose_name_plural = _("风险定级")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}:{self.grade}"
+
+
+class Routing(models.Model):
+    """One hand-over of a dispute to a tier: the lead agency and those taking part. The receiving
+    body accepts or declines; a new row is written for every re-routing, escalation and
+    de-escalation (the old one is marked superseded, never edited otherwise)."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("分流")
+        REROUTE = "reroute", _("拒收后重新分流")
+        ESCALATE = "escalate", _("升级")
+        DEESCALATE = "deescalate", _("降级")
+        AUTO_ESCALATE = "auto_escalate", _("超时自动升级")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待受理")
+        ACCEPTED = "accepted", _("已受理")
+        DECLINED = "declined", _("已拒收")
+        SUPERSEDED = "superseded", _("已转出")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="routings")
+    kind = models.CharField(_("方式"), max_length=20, choices=Kind.choices, default=Kind.INITIAL)
+    tier = models.CharField(_("层级"), max_length=10, choices=Grade.choices)
+    lead_agency = models.ForeignKey(
+        "orgs.Agency", on_delete=models.PROTECT, related_name="led_routings", verbose_name=_("牵头单位")
+    )
+    agencies = models.ManyToManyField("orgs.Agency", related_name="dispute_routings", verbose_name=_("参与单位"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    ruleset_version = models.PositiveIntegerField(null=True, blank=True)
+    explanation = models.JSONField(default=list, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+    accept_due = models.DateTimeField(_("受理期限"), null=True, blank=True)
+    routed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    routed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(_("拒收理由"), blank=True)
+    # Set once when the stall/acceptance scan found nothing higher to escalate to (idempotent scan).
+    overdue_noted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-routed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decision_reason=""), name="disputes_routing_decline_has_reason"
+            ),
+            models.UniqueConstraint(
+                fields=["dispute"], condition=Q(status__in=["pending", "accepted"]),
+                name="disputes_routing_one_current",
+            ),
+        ]
+        verbose_name = _("分流")
+        verbose_name_plural = _("分流")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}→{self.lead_agency_id}"
+
+
+class MediationSession(models.Model):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", _("现场")
+        ONLINE = "online", _("线上")
+        PHONE = "phone", _("电话")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("调解时间"))
+    mode = models.CharField(_("方式"), max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    attendees = models.TextField(_("参加人员"))
+    minutes = models.TextField(_("调解笔录"), blank=True)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("调解员"),
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="online") | Q(mode="phone") | ~Q(place=""), name="disputes_session_place_in_person"
+            ),
+        ]
+        verbose_name = _("调解会")
+        verbose_name_plural = _("调解会")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}@{self.held_at:%Y-%m-%d}"
+
+
+class MediationNote(models.Model):
+    """A working note or a piece of evidence (optionally pointing at an uploaded attachment)."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("工作记录")
+        EVIDENCE = "evidence", _("证据")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    text = models.TextField(_("内容"))
+    attachment = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("调解记录")
+        verbose_name_plural = _("调解记录")
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class Outcome(models.Model):
+    """How mediation ended (one row per ending; a reopened dispute can end again)."""
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", _("达成书面调解协议")
+        ORAL_AGREEMENT = "oral_agreement", _("达成口头协议")
+        PERFORMED = "performed", _("现场兑现")
+        RECONCILED = "reconciled", _("当事人和好")
+        WITHDRAWN = "withdrawn", _("撤回申请")
+        FAILED = "failed", _("调解不成")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(_("结果"), max_length=20, choices=Kind.choices)
+    decided_on = models.DateField(_("日期"))
+    reason = models.TextField(_("理由或说明"), blank=True)
+    # Art. 28: an oral agreement is recorded by the mediator; for failure the undisputed facts go on.
+    content = models.TextField(_("协议内容或无争议事实"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="failed") | ~Q(reason=""), name="disputes_outcome_failed_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(kind="oral_agreement") | ~Q(content=""), name="disputes_outcome_oral_has_content"
+            ),
+        ]
+        verbose_name = _("调解结果")
+        verbose_name_plural = _("调解结果")
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Agreement(models.Model):
+    """人民调解协议书 with the content 人民调解法 Art. 29 names; it takes effect when every party,
+    the mediator and the committee's seal are recorded (`effective_at`)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="agreements")
+    outcome = models.OneToOneField(Outcome, on_delete=models.PROTECT, related_name="agreement")
+    number = models.CharField(_("协议编号"), max_length=100)
+    agreed_on = models.DateField(_("协议日期"))
+    facts = models.TextField(_("纠纷主要事实"))
+    disputed_matters = models.TextField(_("争议事项"))
+    responsibility = models.TextField(_("各方责任"))
+    terms = models.TextField(_("协议内容"))
+    performance_method = models.CharField(_("履行方式"), max_length=300)
+    performance_deadline = models.DateField(_("履行期限"))
+    copies = models.PositiveSmallIntegerField(_("份数"), default=3, validators=[MinValueValidator(2)])
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("调解员")
+    )
+    committee = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("调解组织"))
+    effective_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(performance_deadline__gte=models.F("agreed_on")),
+                name="disputes_agreement_deadline_after_agreement",
+            ),
+            models.UniqueConstraint(fields=["number"], name="disputes_agreement_number_unique"),
+        ]
+        verbose_name = _("人民调解协议书")
+        verbose_name_plural = _("人民调解协议书")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Signature(models.Model):
+    class Role(models.TextChoices):
+        PARTY = "party", _("当事人签名（盖章、按指印）")
+        MEDIATOR = "mediator", _("调解员签名")
+        SEAL = "seal", _("调委会盖章")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatures")
+    role = models.CharField(_("签署方"), max_length=10, choices=Role.choices)
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("签署人"), max_length=100)
+    signed_at = models.DateTimeField(_("签署时间"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role="party", party__isnull=False) | (~Q(role="party") & Q(party__isnull=True)),
+                name="disputes_signature_party_role",
+            ),
+            models.UniqueConstraint(fields=["agreement", "party"], name="disputes_signature_once_per_party"),
+            models.UniqueConstraint(
+                fields=["agreement", "role"], condition=~Q(role="party"), name="disputes_signature_once_per_role"
+            ),
+        ]
+        verbose_name = _("签署")
+        verbose_name_plural = _("签署")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}：{self.name}"
+
+
+class Referral(models.Model):
+    """函件推送: the dispute pushed by letter to the body responsible, awaiting its reply."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="referrals")
+    recipient = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("接收单位"))
+    sender = models.ForeignKey("orgs.Agency", on_delete=models.PROTECT, related_name="+", verbose_name=_("发函单位"))
+    letter_number = models.CharField(_("函号"), max_length=100)
+    request = models.TextField(_("转办事项"))
+    contact = models.CharField(_("联系人"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("发函时间"), default=timezone.now)
+    deadline = models.ForeignKey("core.Deadline", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reply = models.TextField(_("回复内容"), blank=True)
+    replied_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reminded_at = models.DateTimeField(_("催办时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replied_at__isnull=True) | ~Q(reply=""), name="disputes_referral_reply_has_text"
+            ),
+            models.UniqueConstraint(fields=["letter_number"], name="disputes_referral_letter_number_unique"),
+        ]
+        verbose_name = _("函件推送")
+        verbose_name_plural = _("函件推送")
+
+    def __str__(self) -> str:
+        return self.letter_number
+
+
+class FollowUp(models.Model):
+    """回访: scheduled when a dispute closes; done once with a method and the satisfaction."""
+
+    class Method(models.TextChoices):
+        PHONE = "phone", _("电话回访")
+        VISIT = "visit", _("上门回访")
+        ONLINE = "online", _("线上回访")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASICALLY = "basically", _("基本满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="follow_ups")
+    due_on = models.DateField(_("应回访日期"))
+    method = models.CharField(_("回访方式"), max_length=10, choices=Method.choices, blank=True)
+    satisfaction = models.CharField(_("满意度"), max_length=15, choices=Satisfaction.choices, blank=True)
+    notes = models.TextField(_("回访情况"), blank=True)
+    flared_up = models.BooleanField(_("纠纷反弹"), default=False)
+    done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True) | (~Q(method="") & ~Q(satisfaction="")),
+                name="disputes_followup_done_has_method_and_satisfaction",
+            ),
+            models.UniqueConstraint(
+                fields=["dispute"], condition=Q(done_at__isnull=True), name="disputes_followup_one_open"
+            ),
+        ]
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id}:{self.due_on}"

@@ -1,5 +1,6 @@
-"""Shipped dispute data: categories, the duplicate-window setting and the default permission rows
-(data/*.json). The data migration, `pingan demo` and the test fixtures all call `seed()`.
+"""Shipped dispute data: categories, settings (duplicate window, routing, referral and follow-up
+periods), the grading and routing rule sets and the default permission rows (data/*.json). The
+data migrations, `pingan demo` and the test fixtures all call `seed()`.
 Idempotent; existing categories and settings are left as an administrator may have edited them,
 permission rows follow the orgs seed's rule (updated to what the file says)."""
 
@@ -12,6 +13,7 @@ from django.apps import apps as global_apps
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PERMISSIONS_FILE = DATA_DIR / "permissions.json"
+RULESET_FILES = (DATA_DIR / "grading_rules.json", DATA_DIR / "routing_rules.json")
 
 
 def _read(name: str) -> dict:
@@ -32,9 +34,37 @@ def load_settings(*, apps=global_apps) -> None:
         )
 
 
+def load_rulesets(*, apps=global_apps) -> None:
+    """Version 1 of disputes.grading and disputes.routing when the key has no version yet.
+
+    At run time (demo, tests) through core.rules.save_ruleset, which validates and audits. In a
+    migration the historical RuleSet model is written directly after the same validation:
+    save_ruleset uses today's models, which would break replaying this migration once core's
+    tables change. Later versions are saved by administrators (core admin / rules API)."""
+    from pingan.core.rules import save_ruleset, validate_ruleset
+
+    RuleSet = apps.get_model("core", "RuleSet")
+    for path in RULESET_FILES:
+        data = json.loads(path.read_text("utf-8"))
+        if RuleSet.objects.filter(key=data["key"]).exists():
+            continue
+        if apps is global_apps:
+            save_ruleset(
+                key=data["key"], rules=data["rules"], default=data["default"], mode=data["mode"], by=None,
+                note=data["note"], source=data["source"][:300], name=data["name"],
+            )
+            continue
+        validate_ruleset(rules=data["rules"], mode=data["mode"], default=data["default"])
+        RuleSet.objects.create(
+            key=data["key"], version=1, name=data["name"], mode=data["mode"], rules=data["rules"],
+            default=data["default"], is_active=True, source=data["source"][:300], note=data["note"],
+        )
+
+
 def seed(*, apps=global_apps) -> None:
     from pingan.orgs.seed import load_permission_file
 
     load_categories(apps=apps)
     load_settings(apps=apps)
+    load_rulesets(apps=apps)
     load_permission_file(PERMISSIONS_FILE, apps=apps)

@@ -324,6 +324,13 @@ def update_dispute(
         after=after | ({"parties": [_party_snapshot(p) for p in new_parties]} if parties_changed else {}),
         reason=reason,
     )
+    grading_inputs = ("title", "facts_sha256", "amount", "category")
+    if parties_changed or any(before[k] != after[k] for k in grading_inputs):
+        # Inline, not through the outbox: see grading.py for why.
+        from .grading import regrade_dispute
+
+        regrade_dispute(dispute=dispute, by=by, reason=_("纠纷事实变更后重新定级"))
+        dispute.refresh_from_db(fields=["grade"])
     return dispute, True
 
 
@@ -460,3 +467,27 @@ def dismiss_duplicate(*, flag: DuplicateCandidate, by, reason: str = "") -> Dupl
         after={"candidate": flag.candidate_id}, reason=reason,
     )
     return flag
+
+
+# Slice 2 services live in their own modules (grading, routing, mediation, referrals, follow-ups);
+# re-exported here so callers (pages, API, the court app) find every write in one place.
+from .followups import close_dispute, record_follow_up, reopen_dispute  # noqa: E402
+from .grading import grade_dispute, override_grade, regrade_dispute  # noqa: E402
+from .mediation import (  # noqa: E402
+    add_note,
+    add_session,
+    create_agreement,
+    fail_mediation,
+    record_outcome,
+    sign_agreement,
+    start_mediation,
+)
+from .referrals import record_reply, refer_dispute  # noqa: E402
+from .routing import accept_routing, change_tier, decline_routing, route_dispute  # noqa: E402
+
+__all__ = [
+    "accept_routing", "add_attachment", "add_note", "add_party", "add_session", "change_tier", "close_dispute",
+    "create_agreement", "create_dispute", "decline_routing", "dismiss_duplicate", "fail_mediation", "grade_dispute",
+    "link_duplicate", "override_grade", "record_follow_up", "record_outcome", "record_reply", "refer_dispute",
+    "regrade_dispute", "reopen_dispute", "route_dispute", "sign_agreement", "start_mediation", "update_dispute",
+]

@@ -1,9 +1,11 @@
 """The disputes workflow, declared once (core/workflow.py performs the transitions).
 
-Intake leaves a dispute in "received"; grading, routing to a tier, acceptance by the receiving
-body, mediation, outcome, closure and follow-up come in later slices of issue 4 and use these
-transitions. Actions named in `permission` are checked on the dispute through the permission
-rows (data/permissions.json)."""
+Intake leaves a dispute in "received"; grading (services.grade_dispute), routing to a tier and
+acceptance by the receiving body (routing.py), mediation and outcomes (mediation.py), referral
+letters and follow-ups (referrals.py, follow_ups.py) move it on. Actions named in `permission`
+(grade, route, accept, mediate, refer, close, follow_up) are checked on the dispute through the
+permission rows (data/permissions.json). The court app reacts to the outbox events
+`disputes.dispute.<transition>` and `disputes.dispute.failed` (mediation.fail_mediation)."""
 
 from __future__ import annotations
 
@@ -41,22 +43,31 @@ DISPUTE = register(
             "followed_up": _("已回访"),
         },
         transitions=[
-            T("grade", ["received"], "graded", permission="change", label=_l("定级")),
-            T("route", ["graded", "declined"], "routed", permission="change", label=_l("分流")),
-            T("accept", ["routed"], "accepted", permission="change", label=_l("受理")),
-            T("decline", ["routed"], "declined", permission="change", label=_l("拒收")),
-            T("start_mediation", ["accepted"], "mediating", permission="change", label=_l("开始调解")),
-            T("agree", ["mediating"], "agreed", permission="change", label=_l("达成协议")),
-            T("fail", ["mediating"], "failed", permission="change", label=_l("调解不成")),
-            T("refer", ["received", "graded", "accepted", "failed"], "referred", permission="change", label=_l("函件推送")),
-            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", permission="change", label=_l("转立案")),
-            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", permission="change", label=_l("撤回")),
-            T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="change", label=_l("办结")),
-            T("follow_up", ["closed"], "followed_up", permission="change", label=_l("回访")),
-            T("reopen", ["closed", "followed_up"], "received", permission="change", label=_l("重新启动")),
+            T("grade", ["received"], "graded", permission="grade", label=_l("定级")),
+            T("route", ["graded", "declined"], "routed", permission="route", label=_l("分流")),
+            T("accept", ["routed"], "accepted", permission="accept", label=_l("受理")),
+            T("decline", ["routed"], "declined", permission="accept", label=_l("拒收")),
+            # Escalation and de-escalation move the dispute to another tier: a new routing row.
+            T("escalate", ["routed", "accepted", "mediating", "declined"], "routed", permission="route", label=_l("升级")),
+            T("deescalate", ["routed", "accepted", "mediating", "declined"], "routed", permission="route", label=_l("降级")),
+            # The worker's own move (no user, no permission): see tasks.escalate_overdue.
+            T("auto_escalate", ["routed", "accepted", "mediating"], "routed", label=_l("超时自动升级")),
+            T("start_mediation", ["accepted"], "mediating", permission="mediate", label=_l("开始调解")),
+            T("agree", ["mediating"], "agreed", permission="mediate", label=_l("达成协议")),
+            T("fail", ["mediating"], "failed", permission="mediate", label=_l("调解不成")),
+            T("refer", ["received", "graded", "accepted", "failed"], "referred", permission="refer", label=_l("函件推送")),
+            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", permission="mediate", label=_l("转立案")),
+            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", permission="mediate", label=_l("撤回")),
+            T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="close", label=_l("办结")),
+            T("follow_up", ["closed"], "followed_up", permission="follow_up", label=_l("回访")),
+            T("reopen", ["closed", "followed_up"], "received", permission="follow_up", label=_l("重新启动")),
         ],
     )
 )
+
+
+# Moves only the system makes; pages never offer them as buttons.
+SYSTEM_TRANSITIONS = frozenset({"auto_escalate"})
 
 
 def state_label(state: str) -> str:

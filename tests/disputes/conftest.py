@@ -96,3 +96,66 @@ class NamedBytes(io.BytesIO):
         super().__init__(data)
         self.name = name
         self.size = len(data)
+
+
+# --- slice 2: grading, routing, mediation -------------------------------------------------------
+
+
+@pytest.fixture
+def police_officer_shaomi(make_user) -> User:
+    return make_user("police_officer", "ps-shaomi", username="police_shaomi")
+
+
+CHART = (
+    "mc-v-shaomi-cun", "vpo-shaomi-cun", "mc-v-pingqing", "ps-shaomi", "jo-520204104", "mc-t-shaomi", "gov-shaomi",
+    "zz-shaomi", "mc-medical", "mc-traffic", "tribunal-dongdi", "ps-shuangshui", "mc-t-shuangshui",
+)
+
+
+def ensure_chart() -> None:
+    """The bodies routing looks for around 勺米镇 (the shared fixtures create agencies on demand)."""
+    from pingan.orgs.demo import ensure_agency
+
+    for code in CHART:
+        ensure_agency(code)
+
+
+def new_dispute(org: Org, categories, *, by=None, parties=None, **overrides):
+    from pingan.disputes import services
+
+    ensure_chart()
+
+    return services.create_dispute(
+        data=dispute_data(org, categories, **overrides),
+        parties=parties or [person("张三", id_number=valid_id(1)), person("李四", role="respondent")],
+        by=by or org.village_mediator_a, source="web",
+    )
+
+
+def routed_dispute(org: Org, categories, **overrides):
+    """A blue dispute in 勺米村, graded by the village mediator and routed by the township."""
+    from pingan.disputes import services
+
+    dispute = new_dispute(org, categories, **overrides)
+    services.grade_dispute(dispute=dispute, by=org.village_mediator_a)
+    services.route_dispute(dispute=dispute, by=org.township_official)
+    dispute.refresh_from_db()
+    return dispute
+
+
+def mediating_dispute(org: Org, categories, **overrides):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pingan.disputes import services
+
+    dispute = routed_dispute(org, categories, **overrides)
+    services.accept_routing(dispute=dispute, by=org.village_mediator_a)
+    services.add_session(
+        dispute=dispute, by=org.village_mediator_a,
+        data={"held_at": timezone.now() - dt.timedelta(minutes=5), "mode": "in_person", "place": "勺米村委会",
+              "attendees": "张三、李四、调解员龙光明", "minutes": "双方陈述意见。"},
+    )
+    dispute.refresh_from_db()
+    return dispute
