@@ -90,6 +90,7 @@ class AuditEvent(IntEnum):
     POLICING_CHANGED = 500
     CORRECTIONS_CHANGED = 600
     STATISTICS_EXPORTED = 700
+    STATISTICS_FIGURE_SAVED = 701
 
 
 # --- canonical form -------------------------------------------------------------------------
