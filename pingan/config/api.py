@@ -28,3 +28,6 @@ api.add_router("/disputes/", disputes_router)
 from pingan.corrections.api import router as corrections_router  # noqa: E402
 
 api.add_router("/corrections/", corrections_router)
+from pingan.procuratorate.api import router as procuratorate_router  # noqa: E402
+
+api.add_router("/procuratorate/", procuratorate_router)
