@@ -11,4 +11,6 @@ class CorrectionsConfig(AppConfig):
     def ready(self) -> None:
         from pingan.orgs.seed import register_permission_file
 
+        from . import handlers, tasks, workflow  # noqa: F401  (register handlers, periodic jobs, workflows)
+
         register_permission_file(Path(__file__).parent / "data" / "permissions.json")

@@ -286,3 +286,7 @@ class GeofenceBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.supervisee_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+from .models_alerts import Alert, Leave, Sanction, TravelRecord  # noqa: E402,F401  (slice 2 models)
+from .models_checkins import *  # noqa: E402,F401,F403

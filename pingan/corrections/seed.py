@@ -44,7 +44,40 @@ def load_permissions(apps=global_apps) -> None:
     load_permission_file(DATA / "permissions.json", apps=apps)
 
 
+RULESET_FILES = [DATA / "sanction_ladder.json", DATA / "alert_escalation.json", DATA / "leave_approval.json"]
+
+
+def load_rulesets(apps=global_apps) -> None:
+    """Version 1 of each rule set when its key has none (as disputes.seed does: save_ruleset at
+    run time, the historical model after the same validation inside migrations)."""
+    from pingan.core.rules import save_ruleset, validate_ruleset
+
+    RuleSet = apps.get_model("core", "RuleSet")
+    for path in RULESET_FILES:
+        data = json.loads(path.read_text("utf-8"))
+        if RuleSet.objects.filter(key=data["key"]).exists():
+            continue
+        if apps is global_apps:
+            save_ruleset(key=data["key"], rules=data["rules"], default=data["default"], mode=data["mode"], by=None,
+                         note=data["note"], source=data["source"][:300], name=data["name"])
+            continue
+        validate_ruleset(rules=data["rules"], mode=data["mode"], default=data["default"])
+        RuleSet.objects.create(key=data["key"], version=1, name=data["name"], mode=data["mode"], rules=data["rules"],
+                               default=data["default"], is_active=True, source=data["source"][:300], note=data["note"])
+
+
+def retire_core_silence_hours(apps=global_apps) -> None:
+    """`corrections.silence.hours_by_level` is the one source of the silence threshold; the
+    duplicate core key `corrections.silence_hours` is removed (its source moved here)."""
+    Setting = apps.get_model("core", "Setting")
+    Setting.objects.filter(key="corrections.silence_hours").delete()
+    row = next(r for r in _json("settings.json")["settings"] if r["key"] == "corrections.silence.hours_by_level")
+    Setting.objects.filter(key=row["key"]).update(description=row["description"], source=row["source"])
+
+
 def load_all(apps=global_apps) -> None:
     load_boundary(apps)
     load_settings(apps)
     load_permissions(apps)
+    load_rulesets(apps)
+    retire_core_silence_hours(apps)

@@ -49,3 +49,21 @@ def breach_list(*, user, kind: str | None = None, open_only: bool = False) -> Qu
     if open_only:
         qs = qs.filter(ended_at__isnull=True)
     return qs
+
+
+def alert_list(*, user, state: str | None = None, kind: str | None = None):
+    from .models import Alert
+
+    qs = restrict(Alert.objects.all(), user, "view").select_related("supervisee", "justice_office")
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def alert_get(*, user, pk: int, action: str = "view"):
+    from .models import Alert
+
+    return get_for(Alert.objects.select_related("supervisee", "justice_office", "breach"), user=user, pk=pk,
+                   action=action)

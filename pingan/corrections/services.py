@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -214,12 +214,20 @@ def scan_silence(*, now: datetime | None = None) -> list[int]:
         .annotate(since=Coalesce(F("last_seen__last_fix_at"), F("reported_at")), cutoff=cutoff)
         .filter(since__lt=F("cutoff"))
         .filter(~Exists(already))
-        .values_list("pk", "since")
+        .annotate(battery=Subquery(
+            LocationFix.objects.filter(supervisee=OuterRef("pk"), recorded_at=OuterRef("since")).values("battery")[:1]
+        ))
+        .values_list("pk", "since", "battery")
     )
+    # A phone whose last fix reported an almost empty battery went quiet because it died or was
+    # switched off: the breach says so, and its alert is "battery_dead / phone off".
+    low = float(config.get("corrections.battery.low_percent"))
     rows = [
         GeofenceBreach(supervisee_id=pk, kind=GeofenceBreach.Kind.SILENCE, started_at=since, detected_at=now,
-                       detail={"hours": round((now - since).total_seconds() / 3600, 1)})
-        for pk, since in silent
+                       detail={"hours": round((now - since).total_seconds() / 3600, 1),
+                               **({"battery": battery, "battery_low": True} if battery is not None and battery <= low
+                                  else {})})
+        for pk, since, battery in silent
     ]
     if not rows:
         return []

@@ -56,7 +56,6 @@ def test_every_row_of_the_data_file_is_seeded_with_its_source():
         ("corrections.revocation_decision_days", 30, "社区矫正法"),
         ("corrections.arrest_decision_hours", 48, "社区矫正法"),
         ("corrections.electronic_monitoring_months", 3, "第29条"),
-        ("corrections.silence_hours", 24, ""),
         ("corrections.daily_checkins", 3, ""),
         ("corrections.leave_office_approval_max_days", 7, "verify"),
         ("corrections.warnings_before_revocation", 2, "verify"),
