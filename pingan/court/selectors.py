@@ -189,7 +189,8 @@ def recommend_mediators(*, user, case: CourtCase, limit: int = 5) -> list[Recomm
             reasons.append(_("擅长%(c)s") % {"c": case.dispute.category.name})
         if same:
             reasons.append(_("驻点同乡镇"))
-        reasons.append(_("在办 %(n)s 件") % {"n": p.load})
-        recs.append(Recommendation(p, speciality, same, p.load, reasons))
+        load = int(getattr(p, "load", 0))  # annotated by roster()
+        reasons.append(_("在办 %(n)s 件") % {"n": load})
+        recs.append(Recommendation(p, speciality, same, load, reasons))
     recs.sort(key=lambda r: (not r.speciality, not r.same_township, r.load, r.profile.user.full_name, r.profile.pk))
     return recs[:limit]

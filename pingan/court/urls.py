@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "court"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("cases/", views.case_list, name="list"),
+    path("roster/", views.roster, name="roster"),
+    path("cases/<uuid:uuid>/", views.case_detail, name="detail"),
+    path("cases/<uuid:uuid>/do/<slug:action>/", views.case_action, name="action"),
+    path("cases/<uuid:uuid>/documents/<slug:kind>.<slug:fmt>", views.document, name="document"),
+]
