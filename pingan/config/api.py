@@ -25,6 +25,9 @@ api.add_router("/orgs/", orgs_router)
 from pingan.disputes.api import router as disputes_router  # noqa: E402
 
 api.add_router("/disputes/", disputes_router)
+from pingan.court.api import router as court_router  # noqa: E402
+
+api.add_router("/court/", court_router)
 from pingan.corrections.api import router as corrections_router  # noqa: E402
 
 api.add_router("/corrections/", corrections_router)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pingan.orgs",
     "pingan.corrections",
     "pingan.disputes",
+    "pingan.court",
     "pingan.procuratorate",
 ]
 
