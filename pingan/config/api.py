@@ -34,3 +34,6 @@ api.add_router("/corrections/", corrections_router)
 from pingan.procuratorate.api import router as procuratorate_router  # noqa: E402
 
 api.add_router("/procuratorate/", procuratorate_router)
+from pingan.statistics.api import router as statistics_router  # noqa: E402
+
+api.add_router("/statistics/", statistics_router)

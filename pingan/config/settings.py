@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pingan.disputes",
     "pingan.court",
     "pingan.procuratorate",
+    "pingan.statistics",
 ]
 
 MIDDLEWARE = [

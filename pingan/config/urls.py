@@ -12,6 +12,7 @@ urlpatterns = [
     path("orgs/", include("pingan.orgs.urls")),
     path("disputes/", include("pingan.disputes.urls")),
     path("court/", include("pingan.court.urls")),
+    path("statistics/", include("pingan.statistics.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

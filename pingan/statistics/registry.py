@@ -1,0 +1,261 @@
+"""The metric registry and the one function that evaluates a metric.
+
+A metric is declared once (key, Chinese and English label, unit, domain) with one of three ways
+to get its value:
+
+- `records(ctx)` → a queryset of the records it counts, already passed through
+  `orgs.permissions.restrict` and limited to the period; the machinery adds the jurisdiction
+  subtree (`jurisdiction_field`), counts, splits (`split`) and drills down by grouping on the
+  jurisdiction id and mapping ids to the next level of the path (two queries, any depth);
+- `ratio=(numerator_key, denominator_key)` → a percentage with two decimals, rounded half-up
+  (1350/2983 = 45.257… → 45.26);
+- `compute(ctx)` → a number from a domain's own statistics selector (policing, procuratorate,
+  corrections); drill-down calls it once per child jurisdiction.
+
+A value for exactly the metric, period and jurisdiction asked may also come from an imported
+`HistoricalFigure` (earlier years' totals with their source); the answer says where each value
+came from. Nothing is a stored counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from pingan.orgs.models import Jurisdiction
+from pingan.orgs.permissions import can, restrict
+
+from .models import HistoricalFigure
+from .periods import Period
+
+Number = int | Decimal
+
+
+@dataclass
+class Context:
+    user: Any
+    period: Period
+    jurisdiction: Jurisdiction
+    # Several metrics read the same domain selector's dict; compute it once per request.
+    memo: dict[Any, Any] = dc_field(default_factory=dict)
+
+    def with_(self, *, period: Period | None = None, jurisdiction: Jurisdiction | None = None) -> Context:
+        return Context(self.user, period or self.period, jurisdiction or self.jurisdiction, self.memo)
+
+    def once(self, key: Any, fn: Callable[[], Any]) -> Any:
+        full = (key, self.period, self.jurisdiction.pk)
+        if full not in self.memo:
+            self.memo[full] = fn()
+        return self.memo[full]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A breakdown by a field's values; `groups` folds several values into one row (e.g.
+    现场兑现/和好/撤诉 into one)."""
+
+    field: str
+    labels: dict[str, Any]  # row key → lazy label, in display order
+    groups: dict[str, str] = dc_field(default_factory=dict)  # field value → row key
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Any  # lazy Chinese msgid
+    label_en: str
+    unit: Any
+    domain: str
+    object_type: str  # "app.model" the user must be able to view
+    description: Any = ""
+    records: Callable[[Context], QuerySet] | None = None
+    jurisdiction_field: str = "jurisdiction"
+    split: Split | None = None
+    ratio: tuple[str, str] | None = None
+    compute: Callable[[Context], Number | None] | None = None
+    cases_url: Callable[[Context], str | None] | None = None
+    order: int = 100
+
+    @property
+    def is_percent(self) -> bool:
+        return self.ratio is not None or str(self.unit) == "%"
+
+    def visible_to(self, user) -> bool:
+        try:
+            model = apps.get_model(self.object_type)
+        except LookupError:  # the domain app is not installed in this deployment
+            return False
+        return can(user, "view", model)
+
+
+_REGISTRY: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    kinds = sum(x is not None for x in (metric.records, metric.ratio, metric.compute))
+    if kinds != 1:
+        raise ValueError(f"metric {metric.key}: give exactly one of records, ratio, compute")
+    _REGISTRY[metric.key] = metric
+    return metric
+
+
+def all_metrics() -> list[Metric]:
+    return sorted(_REGISTRY.values(), key=lambda m: (m.domain, m.order, m.key))
+
+
+def metrics_for(user, domain: str | None = None) -> list[Metric]:
+    return [m for m in all_metrics() if (domain is None or m.domain == domain) and m.visible_to(user)]
+
+
+def get(key: str, *, user=None) -> Metric:
+    metric = _REGISTRY.get(key)
+    if metric is None:
+        raise Http404(_("没有这个统计指标：%(key)s") % {"key": key})
+    if user is not None and not metric.visible_to(user):
+        raise PermissionDenied(_("无权查看此统计指标。"))
+    return metric
+
+
+def percent(num: Number | None, den: Number | None) -> Decimal | None:
+    if num is None or not den:
+        return None
+    return (Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def _records(metric: Metric, ctx: Context) -> QuerySet:
+    assert metric.records is not None
+    qs = metric.records(ctx)
+    return qs.filter(**{f"{metric.jurisdiction_field}__path__startswith": ctx.jurisdiction.path})
+
+
+def _count(metric: Metric, ctx: Context) -> Number | None:
+    if metric.records is not None:
+        return _records(metric, ctx).count()
+    if metric.ratio is not None:
+        num, den = (_value(get(k), ctx)[0] for k in metric.ratio)
+        return percent(num, den)
+    assert metric.compute is not None
+    return metric.compute(ctx)
+
+
+def historical(metric: Metric, ctx: Context) -> HistoricalFigure | None:
+    qs = restrict(HistoricalFigure.objects.all(), ctx.user, "view")
+    return qs.filter(
+        metric=metric.key, date_from=ctx.period.date_from, date_to=ctx.period.date_to, jurisdiction=ctx.jurisdiction
+    ).first()
+
+
+def _value(metric: Metric, ctx: Context) -> tuple[Number | None, str]:
+    """(value, source): an imported figure for exactly this period and place, else the records."""
+    figure = historical(metric, ctx)
+    if figure is not None:
+        dec: Decimal = figure.value
+        if not metric.is_percent and dec == dec.to_integral_value():
+            return int(dec), figure.source
+        return dec, figure.source
+    return _count(metric, ctx), "records"
+
+
+def breakdown(metric: Metric, ctx: Context) -> list[dict[str, Any]]:
+    if metric.split is None or metric.records is None:
+        return []
+    s = metric.split
+    counts = dict.fromkeys(s.labels, 0)
+    for value, n in _records(metric, ctx).values_list(s.field).annotate(n=Count("pk")).order_by():
+        key = s.groups.get(value, value)
+        if key in counts:
+            counts[key] += n
+    return [{"key": k, "label": str(label), "value": counts[k]} for k, label in s.labels.items()]
+
+
+def children_of(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
+    return list(Jurisdiction.objects.filter(parent=jurisdiction).order_by("path"))
+
+
+def _child_key(path: str, parent_path: str) -> str | None:
+    rest = path[len(parent_path):]
+    return parent_path + rest.split("/", 1)[0] + "/" if rest else None
+
+
+def _drill_counts(metric: Metric, ctx: Context, children: list[Jurisdiction]) -> dict[str | None, Number | None]:
+    """{child path (None for records on the node itself): value}."""
+    if metric.records is not None:
+        jf = metric.jurisdiction_field
+        by_id = dict(_records(metric, ctx).values_list(jf).annotate(n=Count("pk")).order_by())
+        paths = dict(Jurisdiction.objects.filter(pk__in=list(by_id)).values_list("pk", "path"))
+        out: dict[str | None, Number | None] = {}
+        for jid, n in by_id.items():
+            key = _child_key(paths[jid], ctx.jurisdiction.path)
+            out[key] = (out.get(key) or 0) + n
+        return out
+    if metric.ratio is not None:
+        num, den = (_drill_counts(get(k), ctx, children) for k in metric.ratio)
+        return {k: percent(num.get(k) or 0, den.get(k)) for k in set(num) | set(den)}
+    assert metric.compute is not None
+    return {c.path: metric.compute(ctx.with_(jurisdiction=c)) for c in children if c.is_active}
+
+
+def drill_down(metric: Metric, ctx: Context) -> list[dict[str, Any]]:
+    children = children_of(ctx.jurisdiction)
+    counts = _drill_counts(metric, ctx, children)
+    zero = None if metric.is_percent else 0
+    rows = []
+    for c in children:
+        if not c.is_active and c.path not in counts:
+            continue  # a revoked unit shows only while it still has records
+        value = counts.get(c.path, zero)
+        rows.append({"code": c.code, "name": c.name, "value": value, "has_children": c.level < 4})
+    if counts.get(None) is not None:
+        rows.append({"code": ctx.jurisdiction.code, "name": _("%(name)s（本级）") % {"name": ctx.jurisdiction.name},
+                     "value": counts[None], "has_children": False})
+    return rows
+
+
+def year_on_year(metric: Metric, ctx: Context, current: Number | None) -> dict[str, Any]:
+    prev_ctx = ctx.with_(period=ctx.period.year_earlier())
+    previous, source = _value(metric, prev_ctx)
+    out: dict[str, Any] = {"period": prev_ctx.period.as_dict(), "value": previous, "source": source}
+    if metric.is_percent:
+        # Rates change by percentage points, not by a percentage of themselves.
+        out["change_points"] = (
+            (Decimal(current) - Decimal(previous)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if current is not None and previous is not None else None
+        )
+        out["change_percent"] = None
+    else:
+        out["change_points"] = None
+        out["change_percent"] = (
+            percent(Decimal(current) - Decimal(previous), previous) if current is not None and previous else None
+        )
+    return out
+
+
+def evaluate(metric: Metric, ctx: Context, *, group_by: str | None = None, compare: bool = True) -> dict[str, Any]:
+    value, source = _value(metric, ctx)
+    return {
+        "key": metric.key,
+        "label": str(metric.label),
+        "label_en": metric.label_en,
+        "unit": str(metric.unit),
+        "domain": metric.domain,
+        "period": ctx.period.as_dict(),
+        "jurisdiction": {"code": ctx.jurisdiction.code, "name": ctx.jurisdiction.name},
+        "value": value,
+        "source": source,
+        "breakdown": breakdown(metric, ctx),
+        "rows": drill_down(metric, ctx) if group_by == "jurisdiction" else [],
+        "year_on_year": year_on_year(metric, ctx, value) if compare else None,
+        "cases_url": metric.cases_url(ctx) if metric.cases_url else None,
+    }

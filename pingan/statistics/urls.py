@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "statistics"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("export.xlsx", views.export_xlsx, name="export"),
+    path("m/<str:key>/", views.metric_detail, name="metric"),
+]
