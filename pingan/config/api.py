@@ -37,3 +37,6 @@ api.add_router("/procuratorate/", procuratorate_router)
 from pingan.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/statistics/", statistics_router)
+from pingan.policing.api import router as policing_router  # noqa: E402
+
+api.add_router("/policing/", policing_router)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pingan.court",
     "pingan.procuratorate",
     "pingan.statistics",
+    "pingan.policing",
 ]
 
 MIDDLEWARE = [

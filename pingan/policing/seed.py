@@ -1,0 +1,33 @@
+"""Shipped policing data: settings (visit interval, review schedule, which grading rule set hazards
+use) and the permission rows (data/*.json). The data migration, the demo loader and the test
+fixtures call `seed()`. Idempotent: settings are only added when missing (an
+administrator may have edited them); permission rows follow the orgs seed's rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.apps import apps as global_apps
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PERMISSIONS_FILE = DATA_DIR / "permissions.json"
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text("utf-8"))
+
+
+def load_settings(*, apps=global_apps) -> None:
+    Setting = apps.get_model("core", "Setting")
+    for row in _read(DATA_DIR / "settings.json")["settings"]:
+        Setting.objects.get_or_create(
+            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
+        )
+
+
+def seed(*, apps=global_apps) -> None:
+    from pingan.orgs.seed import load_permission_file
+
+    load_settings(apps=apps)
+    load_permission_file(PERMISSIONS_FILE, apps=apps)
