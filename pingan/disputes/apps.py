@@ -16,9 +16,10 @@ class DisputesConfig(AppConfig):
         from .seed import PERMISSIONS_FILE
 
         register_permission_file(PERMISSIONS_FILE)
-        item = NavItem(_("矛盾纠纷"), "disputes:list", "disputes.dispute")
-        if item not in REGISTRY:  # ready() may run twice in some test set-ups
-            REGISTRY.append(item)
+        for item in (NavItem(_("矛盾纠纷"), "disputes:list", "disputes.dispute"),
+                     NavItem(_("我的待办"), "disputes:work", "disputes.dispute")):
+            if item not in REGISTRY:  # ready() may run twice in some test set-ups
+                REGISTRY.append(item)
 
         from .demo import load_demo_disputes
 

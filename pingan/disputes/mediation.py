@@ -108,7 +108,8 @@ def add_session(*, dispute: Dispute, data: Mapping[str, Any], by) -> MediationSe
     session = MediationSession(dispute=dispute, mediator=by if getattr(by, "pk", None) else None,
                                created_by=by if getattr(by, "pk", None) else None, **dict(data))
     session.full_clean()
-    if session.held_at < dispute.received_at:
+    # Pages give minutes only: a session in the minute of intake is not "before" it.
+    if session.held_at < dispute.received_at.replace(second=0, microsecond=0):
         raise ValidationError({"held_at": _("调解时间早于纠纷受理时间。")}, code="before_intake")
     if session.held_at > timezone.now() + dt.timedelta(days=365):
         raise ValidationError({"held_at": _("调解时间不合理。")}, code="invalid")
@@ -139,10 +140,7 @@ def _outcome(dispute: Dispute, *, kind: str, decided_on: dt.date, by, reason: st
     _not_before_intake(dispute, decided_on, "decided_on")
     outcome = Outcome(dispute=dispute, kind=kind, decided_on=decided_on, reason=reason.strip(),
                       content=content.strip(), by=by if getattr(by, "pk", None) else None)
-    try:
-        outcome.full_clean()
-    except ValidationError as exc:
-        raise exc from None
+    outcome.full_clean()
     if kind == Outcome.Kind.ORAL_AGREEMENT and not outcome.content:
         raise ValidationError({"content": _("口头协议须由调解员记录协议内容（人民调解法第二十八条）。")}, code="required")
     outcome.save()
@@ -226,13 +224,15 @@ def create_agreement(*, dispute: Dispute, data: Mapping[str, Any], by) -> Agreem
     agreed_on = values.get("agreed_on")
     if not isinstance(agreed_on, dt.date):
         raise ValidationError({"agreed_on": _("请填写协议日期。")}, code="required")
+    _not_before_intake(dispute, agreed_on, "agreed_on")
+    deadline = values.get("performance_deadline")
+    if isinstance(deadline, dt.date) and deadline < agreed_on:
+        raise ValidationError({"performance_deadline": _("履行期限不能早于协议日期。")}, code="before_agreement")
     committee = _committee(dispute)
     outcome = _outcome(dispute, kind=Outcome.Kind.AGREEMENT, decided_on=agreed_on, by=by)
     agreement = Agreement(dispute=dispute, outcome=outcome, mediator=by, committee=committee,
                           number=_agreement_number(committee, agreed_on.year), **values)
     agreement.full_clean()
-    if agreement.performance_deadline < agreement.agreed_on:
-        raise ValidationError({"performance_deadline": _("履行期限不能早于协议日期。")}, code="before_agreement")
     agreement.save()
     transition(obj=dispute, name="agree", by=by, data={"outcome": outcome.pk, "agreement": agreement.pk})
     record(actor=by, event_type=AuditEvent.DISPUTE_AGREEMENT, action="dispute.agreement", obj=dispute,

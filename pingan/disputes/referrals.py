@@ -46,7 +46,9 @@ def refer_dispute(*, dispute: Dispute, recipient: Agency, request: str, by, cont
         raise ValidationError({"recipient": _("无法确定发函单位。")}, code="no_sender")
     if sender.pk == recipient.pk:
         raise ValidationError({"recipient": _("不能向本单位发函。")}, code="same_agency")
-    transition(obj=dispute, name="refer", by=by, data={"recipient": recipient.code})
+    # The sender follows the referral up (reply, closure, follow-up visit) when nobody handles it yet.
+    updates = {"handling_agency": sender} if dispute.handling_agency_id is None else {}
+    transition(obj=dispute, name="refer", by=by, data={"recipient": recipient.code}, updates=updates)
     now = timezone.now()
     referral = Referral(
         dispute=dispute, recipient=recipient, sender=sender, letter_number=_letter_number(sender, now.year),

@@ -161,7 +161,9 @@ def route_dispute(*, dispute: Dispute, by, tier: str | None = None, lead_agency:
     return routing
 
 
-def _receiving(by, dispute: Dispute) -> Routing:
+def _receiving(by, dispute: Dispute, name: str) -> Routing:
+    if DISPUTE.find(name, dispute.state) is None:
+        transition(obj=dispute, name=name, by=by)  # raises the engine's "not allowed" message
     routing = current_routing(dispute)
     if routing is None or routing.status != Routing.Status.PENDING:
         raise ApplicationError(_("没有待受理的分流。"), code="transition_not_allowed")
@@ -178,7 +180,7 @@ def _receiving(by, dispute: Dispute) -> Routing:
 
 @transaction.atomic
 def accept_routing(*, dispute: Dispute, by) -> Routing:
-    routing = _receiving(by, dispute)
+    routing = _receiving(by, dispute, "accept")
     transition(obj=dispute, name="accept", by=by, data={"routing": routing.pk})
     Routing.objects.filter(pk=routing.pk).update(status=Routing.Status.ACCEPTED, decided_by=by, decided_at=timezone.now())
     routing.refresh_from_db()
@@ -191,7 +193,7 @@ def decline_routing(*, dispute: Dispute, reason: str, by) -> Routing:
     """The receiving body declines, with its reason; the dispute waits to be routed again."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("拒收须说明理由。")}, code="required")
-    routing = _receiving(by, dispute)
+    routing = _receiving(by, dispute, "decline")
     transition(obj=dispute, name="decline", by=by, reason=reason, data={"routing": routing.pk},
                updates={"handling_agency": None})
     Routing.objects.filter(pk=routing.pk).update(

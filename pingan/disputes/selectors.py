@@ -149,3 +149,49 @@ def import_job_for(*, user, uuid: Any) -> ImportJob:
 
 def import_jobs(*, user) -> QuerySet[ImportJob]:
     return restrict(ImportJob.objects.all(), user, "view").order_by("-created_at", "-pk")
+
+
+# --- work queue ---------------------------------------------------------------------------------
+
+
+def work_queue(*, user) -> dict[str, Any]:
+    """"My tasks": each list already restricted to what the user may act on. Disputes routed to
+    the user's agency (or one below it) awaiting acceptance, cases it is mediating, disputes
+    waiting for grading or routing in the user's area, follow-ups due and referral replies
+    overdue."""
+    from django.utils import timezone
+
+    from .models import FollowUp, Referral, Routing
+
+    agency = getattr(user, "agency", None)
+    base = Dispute.objects.select_related("category", "jurisdiction", "handling_agency")
+    now = timezone.now()
+
+    def mine(qs: QuerySet[Dispute], action: str) -> QuerySet[Dispute]:
+        return restrict(qs, user, action).order_by("received_at", "pk")
+
+    pending = Routing.objects.filter(status=Routing.Status.PENDING)
+    if agency is not None:
+        pending = pending.filter(lead_agency__path__startswith=agency.path)
+    awaiting_accept = mine(base.filter(state="routed", pk__in=pending.values("dispute_id")), "accept")
+    handling = base.filter(state__in=["accepted", "mediating", "agreed"])
+    if agency is not None:
+        handling = handling.filter(handling_agency__path__startswith=agency.path)
+    follow_ups = (
+        FollowUp.objects.filter(done_at__isnull=True, due_on__lte=timezone.localdate(),
+                                dispute__in=restrict(Dispute.objects.all(), user, "follow_up"))
+        .select_related("dispute").order_by("due_on", "pk")
+    )
+    overdue = (
+        Referral.objects.filter(replied_at__isnull=True, deadline__due__lt=now,
+                                dispute__in=restrict(Dispute.objects.all(), user, "refer"))
+        .select_related("dispute", "recipient", "deadline").order_by("deadline__due", "pk")
+    )
+    return {
+        "to_grade": list(mine(base.filter(state="received"), "grade")[:50]),
+        "to_route": list(mine(base.filter(state__in=["graded", "declined"]), "route")[:50]),
+        "to_accept": list(awaiting_accept[:50]),
+        "mediating": list(mine(handling, "mediate")[:50]),
+        "follow_ups": list(follow_ups[:50]),
+        "referrals_overdue": list(overdue[:50]),
+    }

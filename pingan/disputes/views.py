@@ -98,8 +98,14 @@ def dispute_create(request):
 @login_required
 def dispute_detail(request, uuid):
     dispute = selectors.get_dispute(user=request.user, uuid=uuid)
+    return render(request, "disputes/dispute_detail.html", detail_context(request, dispute))
+
+
+def detail_context(request, dispute: Dispute) -> dict:
+    from .views_work import work_context
+
     reveal = request.GET.get("reveal") == "1"
-    context = {
+    return {
         "d": dispute,
         "state_label": DISPUTE.label(dispute.state),
         "parties": selectors.party_rows(user=request.user, dispute=dispute, reveal=reveal),
@@ -107,8 +113,8 @@ def dispute_detail(request, uuid):
         "may_change": selectors.can_change(user=request.user, dispute=dispute),
         "flags": selectors.duplicate_flags(user=request.user, dispute=dispute),
         "attachments": dispute.attachments.all(),
+        "work": work_context(user=request.user, dispute=dispute),
     }
-    return render(request, "disputes/dispute_detail.html", context)
 
 
 @login_required

@@ -154,7 +154,7 @@ def mediating_dispute(org: Org, categories, **overrides):
     services.accept_routing(dispute=dispute, by=org.village_mediator_a)
     services.add_session(
         dispute=dispute, by=org.village_mediator_a,
-        data={"held_at": timezone.now() - dt.timedelta(minutes=5), "mode": "in_person", "place": "勺米村委会",
+        data={"held_at": timezone.now(), "mode": "in_person", "place": "勺米村委会",
               "attendees": "张三、李四、调解员龙光明", "minutes": "双方陈述意见。"},
     )
     dispute.refresh_from_db()
