@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 from django.db import connection, transaction
 
-from . import config, events
+from . import config, events, suspicious
 from .areas import active_areas
 from .models import GeofenceBreach, LocationFix, SuperviseeLastSeen
 
@@ -209,6 +209,13 @@ class _State:
     consecutive: int
     first_out_us: int | None
     open_breach_id: int | None
+    lat: float | None = None
+    lon: float | None = None
+
+
+def _previous_positions(states: dict[int, _State]) -> dict[int, tuple[int, float, float]]:
+    return {sid: (st.last_us, st.lat, st.lon) for sid, st in states.items()
+            if st.last_us is not None and st.lat is not None and st.lon is not None}
 
 
 def _load_state(supervisee_ids: np.ndarray) -> dict[int, _State]:
@@ -217,11 +224,12 @@ def _load_state(supervisee_ids: np.ndarray) -> dict[int, _State]:
         SuperviseeLastSeen.objects.select_for_update()
         .filter(supervisee_id__in=ids)
         .order_by("pk")
-        .values_list("supervisee_id", "last_fix_at", "consecutive_outside", "first_outside_at", "open_breach_id")
+        .values_list("supervisee_id", "last_fix_at", "consecutive_outside", "first_outside_at", "open_breach_id",
+                     "lat", "lon")
     )
     return {
-        sid: _State(dt_to_us(last), cons, dt_to_us(first) if first else None, open_id)
-        for sid, last, cons, first, open_id in rows
+        sid: _State(dt_to_us(last), cons, dt_to_us(first) if first else None, open_id, lat, lon)
+        for sid, last, cons, first, open_id, lat, lon in rows
     }
 
 
@@ -371,6 +379,7 @@ def store_batch(batch: FixBatch, *, now: datetime) -> StoreResult:
     with transaction.atomic():
         result.stored = _insert(rows)
         states = _load_state(batch.supervisee_id)
+        suspicious.detect(batch, _previous_positions(states), now_us=now_us, result=result)
         _debounce(batch, zone, states, now_us=now_us, result=result)
         events.breaches_raised(result.breach_ids)
         events.breaches_ended(result.closed_breach_ids)

@@ -62,8 +62,8 @@ def test_silence_threshold_per_level_and_people_who_never_reported(make_supervis
 @pytest.mark.django_db
 def test_breach_writes_outbox_events(make_supervisee):
     s, device, _t = make_supervisee()
-    services.ingest_fixes(device=device, fixes=[fix(h / 60, PANZHOU) for h in range(3)] + [fix(0.1)],
-                          source="app", now=T0 + dt.timedelta(hours=1))
+    services.ingest_fixes(device=device, fixes=[fix(h / 60, PANZHOU) for h in range(3)] + [fix(2)],  # back home at a plausible speed
+                          source="app", now=T0 + dt.timedelta(hours=3))
     [b] = GeofenceBreach.objects.filter(supervisee=s)
     topics = list(OutboxEvent.objects.values_list("topic", "payload"))
     # raised and ended in the same batch: one event each
