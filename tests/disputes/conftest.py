@@ -144,7 +144,6 @@ def routed_dispute(org: Org, categories, **overrides):
 
 
 def mediating_dispute(org: Org, categories, **overrides):
-    import datetime as dt
 
     from django.utils import timezone
 

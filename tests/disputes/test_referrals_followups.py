@@ -37,7 +37,7 @@ def test_referral_letter_with_reply_deadline(org, categories):
     dispute.refresh_from_db()
     assert dispute.state == "referred"
     assert referral.sender.code == "mc-v-shaomi-cun"
-    assert referral.letter_number.endswith("函〔%d〕1号" % timezone.now().year)
+    assert referral.letter_number.endswith(f"函〔{timezone.now().year}〕1号")
     deadline = referral.deadline
     assert (deadline.kind, deadline.unit, deadline.amount, deadline.status) == (
         "disputes.referral_reply", "working_days", 10, "running")
