@@ -121,3 +121,11 @@ def get_track(request: HttpRequest, pk: int, since: datetime | None = None, unti
 @paginate(LimitOffsetPagination)
 def list_breaches(request: HttpRequest, kind: str | None = None, open_only: bool = False):
     return selectors.breach_list(user=request.user, kind=kind, open_only=open_only)
+
+
+router.add_router("/", "pingan.corrections.checkins_api.checkins_router")  # face check-in, roll calls
+
+
+from .api_alerts import router as _slice2_router  # noqa: E402  (alerts, sanctions, leave, imports, statistics)
+
+router.add_router("", _slice2_router)

@@ -14,3 +14,4 @@ class CorrectionsConfig(AppConfig):
         from . import handlers, tasks, workflow  # noqa: F401  (register handlers, periodic jobs, workflows)
 
         register_permission_file(Path(__file__).parent / "data" / "permissions.json")
+        from . import checkins_tasks  # noqa: F401  (face check-in: periodic scans, permission file)

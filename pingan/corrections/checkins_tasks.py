@@ -1,0 +1,25 @@
+"""Check-in scans run by `pingan worker`, and the check-in permission file's registration.
+Imported from CorrectionsConfig.ready(). Both scans are idempotent (one miss row per person per
+window; a roll-call target is marked missed once)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pingan.core.tasks import periodic
+from pingan.orgs.seed import register_permission_file
+
+from . import checkins
+from .checkins_seed import PERMISSIONS_FILE
+
+register_permission_file(PERMISSIONS_FILE)
+
+
+@periodic(every=timedelta(minutes=5), name="corrections.scan_missed_checkins")
+def scan_missed_checkins() -> None:
+    checkins.scan_missed_checkins()
+
+
+@periodic(every=timedelta(minutes=1), name="corrections.scan_missed_roll_calls")
+def scan_missed_roll_calls() -> None:
+    checkins.scan_missed_roll_calls()
