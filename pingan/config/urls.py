@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("pingan.orgs.urls_auth")),
     path("orgs/", include("pingan.orgs.urls")),
     path("disputes/", include("pingan.disputes.urls")),
+    path("procuratorate/", include("pingan.procuratorate.urls")),
     path("policing/", include("pingan.policing.urls")),
     path("court/", include("pingan.court.urls")),
     path("statistics/", include("pingan.statistics.urls")),

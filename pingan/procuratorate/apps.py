@@ -9,7 +9,7 @@ class ProcuratorateConfig(AppConfig):
 
     def ready(self) -> None:
         from pingan.core.demo import register as register_demo
-        from pingan.orgs.navigation import REGISTRY, NavItem
+        from pingan.orgs.navigation import PANELS, REGISTRY, HomePanel, NavItem
         from pingan.orgs.seed import register_permission_file
 
         from . import (
@@ -26,6 +26,12 @@ class ProcuratorateConfig(AppConfig):
         ):
             if item not in REGISTRY:  # ready() may run twice in some test set-ups
                 REGISTRY.append(item)
+        for panel in (
+            HomePanel("procuratorate/panels/queue.html", "procuratorate.minorcase", order=200),
+            HomePanel("procuratorate/panels/partner.html", "procuratorate.volunteerplan", roles=("partner",), order=200),
+        ):
+            if panel not in PANELS:
+                PANELS.append(panel)
 
         from .demo import load_demo
 

@@ -140,10 +140,15 @@ def suspect_rows(*, user, case: MinorCase, reveal: bool = False) -> list[dict[st
 
 def timeline(obj) -> list[dict[str, Any]]:
     """Transitions and deadlines of a record, oldest first (the detail pages' timeline)."""
+    from pingan.core.workflow import workflow_for
+
+    wf = workflow_for(obj)
+    labels = {t.name: t.display for t in wf.transitions}
     items: list[dict[str, Any]] = []
     for t in history(obj):
-        items.append({"at": t.at, "kind": "transition", "name": t.name, "to": t.to_state, "by": t.by,
-                      "reason": t.reason, "data": t.data})
+        items.append({"at": t.at, "kind": "transition", "name": t.name, "label": labels.get(t.name, t.name),
+                      "to": t.to_state, "to_label": wf.label(t.to_state), "by": t.by, "reason": t.reason,
+                      "data": t.data})
     for d in deadlines_for(obj):
         items.append({"at": d.created_at, "kind": "deadline", "deadline": d})
     return sorted(items, key=lambda i: i["at"])
