@@ -124,3 +124,8 @@ def list_breaches(request: HttpRequest, kind: str | None = None, open_only: bool
 
 
 router.add_router("/", "pingan.corrections.checkins_api.checkins_router")  # face check-in, roll calls
+
+
+from .api_alerts import router as _slice2_router  # noqa: E402  (alerts, sanctions, leave, imports, statistics)
+
+router.add_router("", _slice2_router)
