@@ -23,6 +23,7 @@ from pingan.core.errors import ApplicationError
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 ENCODING_SIZE = 128
+UPSAMPLE_BELOW_PX = 640
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ def load_photo(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, f
             width, height = image.size
             if width * height > max_pixels:
                 raise ApplicationError(_("照片像素过多。"), code="too_large", field=field)
+            if image.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 12 MP phone photo decodes in a
+                # fraction of the time, still at least max_side on its long edge.
+                image.draft("RGB", (max_side, max_side))
             image = ImageOps.exif_transpose(image).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning,
             Image.DecompressionBombError):
@@ -63,7 +68,10 @@ def load_photo(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, f
 def analyse(photo: Photo) -> FaceResult:
     import face_recognition  # imported on first use: loading dlib's models takes ~0.3 s
 
-    locations = face_recognition.face_locations(photo.pixels, number_of_times_to_upsample=1, model="hog")
+    # HOG finds faces down to ~80 px; upsampling once finds ~40 px faces but costs 4× the time.
+    # Only small photos are upsampled — a selfie scaled to analysis_max_side has a face far larger.
+    upsample = 1 if max(photo.pixels.shape[:2]) < UPSAMPLE_BELOW_PX else 0
+    locations = face_recognition.face_locations(photo.pixels, number_of_times_to_upsample=upsample, model="hog")
     if len(locations) != 1:
         return FaceResult(count=len(locations), encoding=None)
     (encoding,) = face_recognition.face_encodings(photo.pixels, known_face_locations=locations)
