@@ -14,4 +14,14 @@ class CorrectionsConfig(AppConfig):
         from . import handlers, tasks, workflow  # noqa: F401  (register handlers, periodic jobs, workflows)
 
         register_permission_file(Path(__file__).parent / "data" / "permissions.json")
+
+        from django.utils.translation import gettext_lazy as _
+
+        from pingan.orgs.navigation import REGISTRY, NavItem
+
+        for item in (NavItem(_("矫正指挥中心"), "corrections:command", "corrections.supervisee"),
+                     NavItem(_("告警核查"), "corrections:alerts", "corrections.alert"),
+                     NavItem(_("矫正审批"), "corrections:approvals", "corrections.sanction")):
+            if item not in REGISTRY:
+                REGISTRY.append(item)
         from . import checkins_tasks  # noqa: F401  (face check-in: periodic scans, permission file)
