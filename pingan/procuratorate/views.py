@@ -284,6 +284,7 @@ def plan_detail(request, uuid):
         "may_confirm": plan.state == "active" and selectors.can(request.user, plan, "confirm_hours"),
         "may_evaluate": plan.state == "active" and selectors.can(request.user, plan, "evaluate"),
         "evaluation_form": EvaluationForm(initial={"evaluated_on": timezone.localdate()}),
+        "may_see_case": selectors.can(request.user, plan.suspect.case, "view"),
         "timeline": selectors.timeline(plan)})
 
 
