@@ -24,10 +24,18 @@ from django.views.decorators.http import require_POST
 from pingan.core.audit import AuditEvent, record, record_view
 from pingan.core.documents import DOCX_CONTENT_TYPE, PDF_CONTENT_TYPE
 from pingan.core.errors import ApplicationError
-from pingan.orgs.permissions import get_for, has_object_permission, restrict
+from pingan.orgs.permissions import get_for, restrict
 
 from . import alerts, documents, leave, sanctions, selectors
-from .models import Alert, Leave, PermittedArea, Sanction, Supervisee, SuperviseeLastSeen, TravelRecord
+from .models import (
+    Alert,
+    Leave,
+    PermittedArea,
+    Sanction,
+    Supervisee,
+    SuperviseeLastSeen,
+    TravelRecord,
+)
 from .seed import BOUNDARY_FILE
 
 
