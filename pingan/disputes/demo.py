@@ -83,4 +83,7 @@ def load_demo_disputes(*, stdout=None):
         created += 1
     if stdout is not None:
         stdout.write(f"disputes: {created} demo disputes added ({COUNT - created} already present)\n")
+    from .demo_work import advance_demo_disputes
+
+    advance_demo_disputes(stdout=stdout)
     return []

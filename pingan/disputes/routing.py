@@ -180,6 +180,7 @@ def _receiving(by, dispute: Dispute, name: str) -> Routing:
 
 @transaction.atomic
 def accept_routing(*, dispute: Dispute, by) -> Routing:
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     routing = _receiving(by, dispute, "accept")
     transition(obj=dispute, name="accept", by=by, data={"routing": routing.pk})
     Routing.objects.filter(pk=routing.pk).update(status=Routing.Status.ACCEPTED, decided_by=by, decided_at=timezone.now())
@@ -193,6 +194,7 @@ def decline_routing(*, dispute: Dispute, reason: str, by) -> Routing:
     """The receiving body declines, with its reason; the dispute waits to be routed again."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("拒收须说明理由。")}, code="required")
+    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
     routing = _receiving(by, dispute, "decline")
     transition(obj=dispute, name="decline", by=by, reason=reason, data={"routing": routing.pk},
                updates={"handling_agency": None})

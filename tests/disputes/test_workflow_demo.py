@@ -28,11 +28,21 @@ def test_disputes_workflow_declared_and_checked(org, categories):
     assert Transition.objects.get(object_id=str(d.pk)).to_state == "graded"
 
 
-def test_demo_loader_is_idempotent(org):
+def test_demo_loader_is_idempotent_and_spreads_across_every_state(org):
+    from pingan.disputes.models import Agreement
+    from pingan.orgs.demo import load as load_orgs
+
+    load_orgs()  # as `pingan demo` does: the org chart (with its administrator) comes first
     load_demo_disputes()
     first = Dispute.objects.count()
     assert first == 300
     townships = {p.split("/")[1] for p in Dispute.objects.values_list("jurisdiction__path", flat=True)}
     assert len(townships) > 10  # spread across the district's townships
-    load_demo_disputes()
+    states = set(Dispute.objects.values_list("state", flat=True))
+    assert {"received", "graded", "routed", "mediating", "agreed", "failed", "referred", "closed",
+            "followed_up"} <= states
+    assert Agreement.objects.filter(effective_at__isnull=False).exists()
+    transitions = Transition.objects.count()
+    load_demo_disputes()  # idempotent: nothing added, nothing moves twice
     assert Dispute.objects.count() == first
+    assert Transition.objects.count() == transitions
