@@ -272,6 +272,7 @@ class Lookups:
     def __init__(self) -> None:
         self._jur: dict[str, Jurisdiction | None] = {}
         self._users: dict[str, User | None] = {}
+        self._officers: set[int] = set()
 
     def jurisdiction(self, row: dict, key: str = "jurisdiction", required: bool = True) -> Jurisdiction | None:
         code = _text(row, key, required)
@@ -282,6 +283,17 @@ class Lookups:
         if self._jur[code] is None:
             raise CellError(key, _("未知的区划代码：%(code)s") % {"code": code})
         return self._jur[code]
+
+    def officer(self, row: dict, key: str, required: bool = True) -> User | None:
+        """A user who may be responsible for visits (checked once per user per file)."""
+        user = self.user(row, key, required)
+        if user is not None and user.pk not in self._officers:
+            try:
+                services._require_officer(user)
+            except ValidationError as exc:
+                raise CellError(key, "；".join(exc.messages)) from None
+            self._officers.add(user.pk)
+        return user
 
     def user(self, row: dict, key: str, required: bool = True) -> User | None:
         name = _text(row, key, required)
@@ -371,12 +383,10 @@ def _import_households(*, rows, cols, by, result: ImportResult) -> None:
             assert jur is not None
             if jur.level < Jurisdiction.Level.VILLAGE:
                 raise CellError("jurisdiction", _("户须登记到村（社区）或村民小组。"))
-            officer = look.user(row, "officer", required=False)
-            if officer is not None:
-                services._require_officer(officer)
+            officer = look.officer(row, "officer", required=False)
             h = Household(external_ref=ref, jurisdiction=jur, address=_text(row, "address", True),
                           head_name=_text(row, "head_name", True), phone=_text(row, "phone"))
-            h.full_clean(validate_unique=False, validate_constraints=False)
+            h.full_clean(exclude=["jurisdiction"], validate_unique=False, validate_constraints=False)
         except (CellError, ValidationError) as exc:
             result.errors.extend(_errors_from(n, cols, exc))
             continue
@@ -418,9 +428,8 @@ def _import_visits(*, rows, cols, by, result: ImportResult) -> None:
     objs, line = [], {}
     for n, row, ref in new:
         try:
-            officer = look.user(row, "officer")
+            officer = look.officer(row, "officer")
             assert officer is not None
-            services._require_officer(officer)
             hh_ref = _text(row, "household")
             household = households.get(hh_ref) if hh_ref else None
             if hh_ref and household is None:
@@ -428,7 +437,7 @@ def _import_visits(*, rows, cols, by, result: ImportResult) -> None:
             jur = look.jurisdiction(row, required=household is None) or (household.jurisdiction if household else None)
             data = {"household": household, "jurisdiction": jur, "visited_at": _when(row, "visited_at", True),
                     "people_met": _text(row, "people_met"), "notes": _text(row, "notes"), "external_ref": ref}
-            v = services._build_visit(data=data, officer=officer)
+            v = services._build_visit(data=data, officer=officer, resolved=True)
         except (CellError, ValidationError, ApplicationError) as exc:
             result.errors.extend(_errors_from(n, cols, exc))
             continue

@@ -190,7 +190,9 @@ VISIT_FIELDS = ("household", "jurisdiction", "visited_at", "latitude", "longitud
                 "external_ref")
 
 
-def _build_visit(*, data: Mapping[str, Any], officer) -> Visit:
+def _build_visit(*, data: Mapping[str, Any], officer, resolved: bool = False) -> Visit:
+    """An unsaved, validated visit. `resolved`: the related rows were just read from the database
+    (a ledger import), so full_clean need not query each foreign key again."""
     unknown = set(data) - set(VISIT_FIELDS)
     if unknown:
         raise ValidationError({f: _("不允许的字段。") for f in sorted(unknown)})
@@ -204,7 +206,7 @@ def _build_visit(*, data: Mapping[str, Any], officer) -> Visit:
         if key in values and not isinstance(values[key], Decimal):
             values[key] = Decimal(str(values[key]))
     visit = Visit(officer=officer, agency=_unit(officer), **values)
-    _clean(visit)
+    _clean(visit, exclude=["officer", "agency", "household", "jurisdiction"] if resolved else ())
     return visit
 
 
