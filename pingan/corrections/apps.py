@@ -24,4 +24,10 @@ class CorrectionsConfig(AppConfig):
                      NavItem(_("矫正审批"), "corrections:approvals", "corrections.sanction")):
             if item not in REGISTRY:
                 REGISTRY.append(item)
+
+        from pingan.core.demo import register as register_demo
+
+        from .demo import load_demo
+
+        register_demo("corrections", load_demo, after=["orgs"])
         from . import checkins_tasks  # noqa: F401  (face check-in: periodic scans, permission file)
