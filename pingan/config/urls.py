@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("pingan.orgs.urls_auth")),
     path("orgs/", include("pingan.orgs.urls")),
     path("disputes/", include("pingan.disputes.urls")),
+    path("corrections/checkins/", include("pingan.corrections.checkins_urls")),
     path("corrections/", include("pingan.corrections.urls")),
     path("procuratorate/", include("pingan.procuratorate.urls")),
     path("court/", include("pingan.court.urls")),
