@@ -114,7 +114,7 @@ def load_demo(*, stdout=None) -> list[DemoLogin]:
         made += 1
         for s in case.suspects.all():
             _advance(s, received=received, plot=plot, today=today, rng=rng, prosecutor=prosecutor,
-                     partner=agencies["partner-traffic"])
+                     partner=agencies["partner-traffic"], volunteer=i % 20 == 0)
     _early(rng=rng, today=today, procuratorate=procuratorate, police=police, prosecutor=prosecutor)
     _recommendations(today=today, procuratorate=procuratorate, agencies=agencies, prosecutor=prosecutor)
     if stdout is not None:
@@ -125,7 +125,7 @@ def load_demo(*, stdout=None) -> list[DemoLogin]:
 
 
 def _advance(s: Suspect, *, received: dt.date, plot: float, today: dt.date, rng: random.Random,
-             prosecutor: User, partner: Agency) -> None:
+             prosecutor: User, partner: Agency, volunteer: bool) -> None:
     """Move a demo suspect along: older cases are decided, recent ones still wait (the queue)."""
     age = (today - received).days
     if s.state == "arrest_review":
@@ -139,11 +139,11 @@ def _advance(s: Suspect, *, received: dt.date, plot: float, today: dt.date, rng:
             return
         services.transfer_for_prosecution(suspect=s, received_on=min(today, decided + dt.timedelta(days=10)),
                                           by=prosecutor)
-    if s.state != "prosecution_review" or age < 30:
+    if s.state != "prosecution_review" or (age < 30 and not volunteer):
         return
     start = s.prosecution_received_on or received
     decided = min(today, start + dt.timedelta(days=rng.randint(5, 25)))
-    if plot < 0.05 and s.guilty_plea and (today - start).days > 25:
+    if volunteer and s.guilty_plea and (today - start).days > 25:
         plan = services.create_volunteer_plan(
             suspect=s, partner=partner, service_type="traffic_duty", consent_on=start, start_on=start,
             end_on=start + dt.timedelta(days=20), planned_hours=Decimal(8), by=prosecutor)
