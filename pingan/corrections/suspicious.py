@@ -27,10 +27,25 @@ def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.n
     return 2 * EARTH_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def equirect_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Equirectangular distance: within 0.5 % of haversine at these scales, and a third of its cost."""
+    k = np.pi / 180.0
+    x = (lon2 - lon1) * np.cos((lat1 + lat2) * (k / 2))
+    return EARTH_M * k * np.hypot(x, lat2 - lat1)
+
+
 def first_per_person(sup: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The first of `rows` (already in time order) for each person."""
     _u, idx = np.unique(sup[rows], return_index=True)
     return rows[np.sort(idx)]
+
+
+def _sorted(idx: np.ndarray, sup: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """`idx` ordered by (person, time); batches usually arrive ordered, so check before sorting."""
+    s, tt = sup[idx], t[idx]
+    if idx.size < 2 or bool(np.all((s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (tt[1:] >= tt[:-1])))):
+        return idx
+    return idx[np.lexsort((tt, s))]
 
 
 def jumps(batch: FixBatch, previous: dict[int, tuple[int, float, float]], *, max_mps: float, min_m: float) -> list[dict]:
@@ -39,7 +54,7 @@ def jumps(batch: FixBatch, previous: dict[int, tuple[int, float, float]], *, max
     ok = np.flatnonzero(batch.valid & ~batch.mock)
     if ok.size == 0:
         return []
-    order = ok[np.lexsort((batch.t_us[ok], batch.supervisee_id[ok]))]
+    order = _sorted(ok, batch.supervisee_id, batch.t_us)
     sup, t = batch.supervisee_id[order], batch.t_us[order]
     lat, lon = batch.lat[order], batch.lon[order]
     n = order.size
@@ -53,7 +68,7 @@ def jumps(batch: FixBatch, previous: dict[int, tuple[int, float, float]], *, max
             if prev is not None and prev[0] < t[row]:
                 p_t[row], p_lat[row], p_lon[row] = prev
                 has_prev[row] = True
-    d = haversine_m(p_lat, p_lon, lat, lon)
+    d = equirect_m(p_lat, p_lon, lat, lon)
     secs = np.maximum((t - p_t) / US, 1.0)
     hit = np.flatnonzero(has_prev & (d >= min_m) & (d / secs > max_mps))
     if hit.size == 0:
