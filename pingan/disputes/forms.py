@@ -23,8 +23,8 @@ class DisputeFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), required=False)
     source = forms.ChoiceField(label=_("来源"), required=False, choices=[("", _("全部"))] + list(Source.choices))
     jurisdiction = forms.CharField(label=_("区划代码"), required=False, max_length=15)
-    received_from = forms.DateField(label=_("受理日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    received_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    received_from = forms.DateField(label=_("受理日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    received_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +40,7 @@ class DisputeForm(forms.Form):
     title = forms.CharField(label=_("纠纷简题"), max_length=200)
     category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.filter(active=True))
     jurisdiction = forms.ModelChoiceField(label=_("发生地"), queryset=Jurisdiction.objects.none())
-    received_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(label=_("争议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2)
     facts = forms.CharField(label=_("纠纷事实"), widget=forms.Textarea(attrs={"rows": 5}))
     latitude = forms.DecimalField(label=_("纬度"), required=False, max_digits=9, decimal_places=6)

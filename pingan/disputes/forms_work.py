@@ -11,7 +11,8 @@ from pingan.orgs.models import Agency
 
 from .models import FollowUp, Grade, MediationNote, MediationSession, Outcome, Signature
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# HTML date inputs only accept ISO dates; the zh-hans input format (2026/11/25) would show blank.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = forms.Textarea(attrs={"rows": 3})
 
