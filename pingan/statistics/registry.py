@@ -151,14 +151,22 @@ def _count(metric: Metric, ctx: Context) -> Number | None:
 
 
 def historical(metric: Metric, ctx: Context) -> HistoricalFigure | None:
-    qs = restrict(HistoricalFigure.objects.all(), ctx.user, "view")
-    return qs.filter(
-        metric=metric.key, date_from=ctx.period.date_from, date_to=ctx.period.date_to, jurisdiction=ctx.jurisdiction
-    ).first()
+    """The visible imported figure for exactly this metric, period and jurisdiction. The table is
+    small: one query per jurisdiction and request loads all of its figures."""
+    key = ("historical", ctx.jurisdiction.pk)
+    if key not in ctx.memo:
+        qs = restrict(HistoricalFigure.objects.all(), ctx.user, "view").filter(jurisdiction=ctx.jurisdiction)
+        ctx.memo[key] = {(f.metric, f.date_from, f.date_to): f for f in qs.order_by()}
+    return ctx.memo[key].get((metric.key, ctx.period.date_from, ctx.period.date_to))
 
 
 def _value(metric: Metric, ctx: Context) -> tuple[Number | None, str]:
-    """(value, source): an imported figure for exactly this period and place, else the records."""
+    """(value, source): an imported figure for exactly this period and place, else the records.
+    Memoised per request: ratios and the dashboard ask for the same counts more than once."""
+    return ctx.once(("value", metric.key), lambda: _fresh_value(metric, ctx))
+
+
+def _fresh_value(metric: Metric, ctx: Context) -> tuple[Number | None, str]:
     figure = historical(metric, ctx)
     if figure is not None:
         dec: Decimal = figure.value

@@ -1,0 +1,343 @@
+"""Disputes benchmark (issue 4, "Speed"): prints p50/p95 and SQL queries per request for the
+filtered disputes list, the list and detail pages, the statistics queries, and the time of a
+ledger (台账) import.
+
+    python benchmarks/disputes.py                                  # SQLite 100k, PostgreSQL 1M
+    python benchmarks/disputes.py --disputes 100000 --backends sqlite,postgresql
+    python benchmarks/disputes.py --import-rows 2000 --runs 30     # quicker
+    python benchmarks/disputes.py --seed-figures                   # + the court's 2022 seed
+                                                                   #   figures through court services
+
+Each backend runs in a fresh database in a child process (SQLite file in a temp dir; PostgreSQL
+database `pingan_bench_disputes` on DATABASE_URL's server, dropped and recreated). Set-up is bulk
+inserts (not timed): disputes spread over the district's townships and ~10 demo villages each,
+five years of 受理时间, every state and colour, an outcome for 40 %, a follow-up for 20 %, a court
+case for 10 % (delegated, with the court's outcome mix). Goals (issue 4): list p95 ≤ 100 ms and
+statistics ≤ 200 ms at 1M on PostgreSQL, no N+1 queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/pingan_bench_disputes"
+DB_NAME = "pingan_bench_disputes"
+
+
+def parent(args) -> None:
+    for backend in args.backends.split(","):
+        env = dict(os.environ, PINGAN_BENCH_CHILD="1", DJANGO_SETTINGS_MODULE="pingan.config.settings")
+        env["PINGAN_DATA_DIR"] = tempfile.mkdtemp(prefix="pingan-bench-")
+        n = args.disputes
+        if backend == "sqlite":
+            env.pop("DATABASE_URL", None)
+            n = n or 100_000
+        else:
+            url = os.environ.get("DATABASE_URL", PG_DEFAULT)
+            url = url if url.startswith("postgres") else PG_DEFAULT
+            import psycopg
+
+            base = url.rpartition("/")[0]
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                conn.execute(f"CREATE DATABASE {DB_NAME}")
+            env["DATABASE_URL"] = f"{base}/{DB_NAME}"
+            n = n or 1_000_000
+        cmd = [sys.executable, __file__, "--backends", backend, "--disputes", str(n), "--runs", str(args.runs),
+               "--import-rows", str(args.import_rows)] + (["--seed-figures"] if args.seed_figures else [])
+        subprocess.run(cmd, env=env, check=True, cwd=REPO)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def child(args) -> None:  # noqa: C901 — one linear script
+    import django
+
+    django.setup()
+    import datetime as dt
+    import io
+    import random
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from openpyxl import Workbook
+
+    call_command("migrate", verbosity=0)
+    from pingan.court.models import CourtCase
+    from pingan.disputes import ledger
+    from pingan.disputes.models import Category, Dispute, FollowUp, Outcome
+    from pingan.disputes.selectors import DisputeFilters, dispute_list
+    from pingan.disputes.services import build_search_text
+    from pingan.orgs.demo import ensure_agency
+    from pingan.orgs.models import Jurisdiction
+    from pingan.orgs.seed import seed
+    from pingan.orgs.services import create_user
+    from pingan.statistics import registry, selectors
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    vendor = connection.vendor
+    n = args.disputes
+    print(f"\n=== {vendor}: {n:,} disputes ===", flush=True)
+
+    # --- set-up (not timed) ---------------------------------------------------------------------
+    t0 = time.perf_counter()
+    seed()
+    from pingan.disputes.seed import seed as disputes_seed
+
+    disputes_seed()
+    leader = create_user(by=None, username="bench_leader", password="bench-Pass-2026", roles=["district_leader"],
+                         agency=ensure_agency("plc"), check_password=False)
+    district = Jurisdiction.objects.get(code=settings.PINGAN_DISTRICT_CODE)
+    townships = list(Jurisdiction.objects.filter(parent=district, is_active=True).order_by("code"))
+    villages = [Jurisdiction(code=f"{t.code[:9]}{800 + k:03d}", name=f"{t.name}测试村{k}", level=3, kind="村",
+                             parent=t, path=f"{t.path}{t.code[:9]}{800 + k:03d}/", is_demo=True)
+                for t in townships for k in range(10)]
+    Jurisdiction.objects.bulk_create(villages)
+    places = list(Jurisdiction.objects.filter(level=3, path__startswith=district.path)) + townships
+    cats = list(Category.objects.all())
+    court = ensure_agency("court")
+    committee = ensure_agency("mc-t-shaomi")
+    rng = random.Random(42)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime(2021, 1, 1, tzinfo=zone)
+    span = (dt.datetime(2026, 1, 1, tzinfo=zone) - start).total_seconds()
+    states = ["received", "graded", "routed", "accepted", "mediating", "agreed", "failed", "closed", "followed_up"]
+    grades = [None, "blue", "blue", "blue", "yellow", "yellow", "red"]
+    sources = ["web", "api", "excel", "court", "police", "hotline", "visit"]
+    batch = 5000
+    created = 0
+    while created < n:
+        rows = []
+        for i in range(created, min(n, created + batch)):
+            cat = cats[i % len(cats)]
+            title = f"{cat.name}纠纷{i}"
+            facts = f"第{i}号：双方因{cat.name}发生争执，村委会多次调解未果。"
+            rows.append(Dispute(
+                title=title, facts=facts, category=cat, jurisdiction=places[rng.randrange(len(places))],
+                received_at=start + dt.timedelta(seconds=rng.random() * span), state=rng.choice(states),
+                grade=rng.choice(grades), source=rng.choice(sources), external_ref=f"B{i}",
+                search_text=build_search_text(Dispute(title=title, facts=facts, number=""), [f"当事人{i}"])))
+        Dispute.objects.bulk_create(rows, batch_size=batch)
+        created += len(rows)
+    ids = list(Dispute.objects.order_by("pk").values_list("pk", "received_at"))
+    outcomes, follow_ups, cases = [], [], []
+    kinds = ["agreement", "agreement", "oral_agreement", "performed", "reconciled", "withdrawn", "failed"]
+    court_mix = (["mediation_document"] * 636 + ["judicial_confirmation"] * 482 + ["performed"] * 232
+                 + ["returned"] * 1633)
+    for k, (pk, received) in enumerate(ids):
+        day = (received + dt.timedelta(days=10)).astimezone(zone).date()
+        if k % 5 < 2:
+            kind = kinds[k % len(kinds)]
+            outcomes.append(Outcome(dispute_id=pk, kind=kind, decided_on=day, reason="不同意" if kind == "failed" else "",
+                                    content="口头协议内容" if kind == "oral_agreement" else ""))
+        if k % 5 == 0:
+            follow_ups.append(FollowUp(dispute_id=pk, due_on=day, method="phone", done_at=received + dt.timedelta(days=20),
+                                       satisfaction=rng.choice(["satisfied", "basically", "dissatisfied"])))
+        if k % 10 == 3:
+            outcome = court_mix[k % len(court_mix)]
+            cases.append(CourtCase(court=court, dispute_id=pk, claim="诉讼请求", received_on=received.date(),
+                                   delegated_to=committee, delegated_at=received, outcome=outcome,
+                                   outcome_at=received + dt.timedelta(days=12), state="resolved",
+                                   return_reason="failed" if outcome == "returned" else ""))
+    for objs, model in ((outcomes, Outcome), (follow_ups, FollowUp), (cases, CourtCase)):
+        model.objects.bulk_create(objs, batch_size=batch)
+    if vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    print(f"set-up: {time.perf_counter() - t0:.0f} s ({len(outcomes):,} outcomes, {len(follow_ups):,} follow-ups, "
+          f"{len(cases):,} court cases)", flush=True)
+
+    def measure(label: str, fn, runs: int = args.runs) -> None:
+        fn()  # warm-up
+        times, queries = [], 0
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as ctx:
+                t = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t) * 1000)
+            queries = len(ctx.captured_queries)
+        print(f"{label:<58}{pct(times, 0.5):>9.1f}{pct(times, 0.95):>9.1f}{queries:>9}", flush=True)
+
+    print(f"{'':<58}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")
+    shaomi = Jurisdiction.objects.get(code="520204104000")
+    year_from, year_to = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    filters = [
+        ("list: no filter, first page of 50", DisputeFilters()),
+        ("list: township + year", DisputeFilters(jurisdiction=shaomi.code, received_from=year_from,
+                                                 received_to=year_to)),
+        ("list: state + grade", DisputeFilters(state="mediating", grade="red")),
+        ("list: category + township", DisputeFilters(category=cats[1].code, jurisdiction=shaomi.code)),
+        ("list: search 邻里", DisputeFilters(q="邻里")),
+        ("list: search ledger number 第4242号", DisputeFilters(q="第4242号")),
+    ]
+    for label, f in filters:
+        # what the page does: one count for the pager and the first 50 rows
+        measure(label, lambda f=f: (dispute_list(user=leader, filters=f).count(),
+                                    list(dispute_list(user=leader, filters=f)[:50])))
+
+    client = Client()
+    client.force_login(leader)
+    url_list = reverse("disputes:list")
+    measure("page: /disputes/ (township filter)", lambda: client.get(url_list, {"jurisdiction": shaomi.code}))
+    sample = list(Dispute.objects.order_by("?").values_list("uuid", flat=True)[:50]) if vendor != "sqlite" else \
+        [Dispute.objects.filter(pk=pk).values_list("uuid", flat=True)[0] for pk, _ in rng.sample(ids, 50)]
+    it = iter(sample * (args.runs + 2))
+    measure("page: /disputes/<uuid>/ (detail)", lambda: client.get(reverse("disputes:detail", args=[next(it)])))
+
+    def stat(key: str, jur: Jurisdiction, group_by: str | None = None):
+        ctx = selectors.context(user=leader, period="2025", jurisdiction=jur.code, group_by=group_by)
+        return registry.evaluate(registry.get(key), ctx, group_by=group_by)
+
+    if os.environ.get("PINGAN_BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        pr = cProfile.Profile()
+        pr.enable()
+        for _ in range(5):
+            stat("disputes.received", district)
+        pr.disable()
+        pstats.Stats(pr).sort_stats("cumulative").print_stats(30)
+    measure("statistics: disputes.received, district, year + yoy", lambda: stat("disputes.received", district))
+    measure("statistics: disputes.received by township", lambda: stat("disputes.received", district, "jurisdiction"))
+    measure("statistics: disputes.success_rate by township", lambda: stat("disputes.success_rate", district,
+                                                                          "jurisdiction"))
+    measure("statistics: court.succeeded (split) + yoy", lambda: stat("court.succeeded", district))
+    measure("statistics: court.success_rate by township", lambda: stat("court.success_rate", district, "jurisdiction"))
+    measure("statistics: disputes.received, one township by village",
+            lambda: stat("disputes.received", shaomi, "jurisdiction"))
+    measure("API: /api/v1/statistics/disputes.received?group_by=…",
+            lambda: client.get("/api/v1/statistics/disputes.received",
+                               {"period": "2025", "group_by": "jurisdiction"}))
+    measure("page: /statistics/ dashboard (all metrics, yoy)", lambda: client.get("/statistics/", {"period": "2025"}),
+            runs=max(5, args.runs // 5))
+
+    # --- ledger import -----------------------------------------------------------------------------
+    if args.import_rows:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(ledger.SHEET)
+        ws.append(["台账编号", "纠纷简题", "纠纷类别", "发生地区划代码", "受理日期", "争议金额（元）", "纠纷事实", "当事人1姓名或名称",
+                   "当事人2姓名或名称"])
+        for i in range(args.import_rows):
+            v = places[i % len(places)]
+            ws.append([f"IMP{i}", f"导入纠纷{i}", cats[i % len(cats)].name, v.code, "2025-06-01", 1000 + i,
+                       "台账导入的纠纷事实", f"甲{i}", f"乙{i}"])
+        buf = io.BytesIO()
+        wb.save(buf)
+        upload = SimpleUploadedFile("ledger.xlsx", buf.getvalue())
+        reset_queries()
+        t = time.perf_counter()
+        importer = create_user(by=None, username="bench_importer", password="bench-Pass-2026", roles=["admin"],
+                               agency=ensure_agency("plc"), check_password=False, is_superuser=True)
+        job = ledger.preview(upload=upload, by=importer, mode="valid")
+        t_preview = time.perf_counter() - t
+        assert job.rows_error == 0, job.errors[:3]
+        job.mode = "valid"
+        t = time.perf_counter()
+        job = ledger.run(job)
+        t_run = time.perf_counter() - t
+        assert job.status == "done", job.message
+        print(f"ledger import {args.import_rows:,} rows: preview {t_preview:.1f} s, import {t_run:.1f} s "
+              f"({args.import_rows / t_run:,.0f} rows/s), created {job.rows_created:,}", flush=True)
+
+    if args.seed_figures:
+        seed_figures(leader, committee, court)
+
+
+def seed_figures(leader, committee, court) -> None:
+    """The court's 2022 seed figures through the court services (the slow, real path)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from pingan.court import services
+    from pingan.court.models import MediatorProfile
+    from pingan.court.seed import seed as court_seed
+    from pingan.disputes.models import Category
+    from pingan.orgs.demo import ensure_agency, ensure_jurisdiction
+    from pingan.orgs.services import create_user
+    from pingan.statistics import registry, selectors
+
+    court_seed()
+    zone = ZoneInfo("Asia/Shanghai")
+    clerk = create_user(by=None, username="bench_clerk", password="bench-Pass-2026", roles=["court_clerk"],
+                        agency=court, check_password=False)
+    centre = ensure_agency("mediation-centre")
+    med = create_user(by=None, username="bench_med", password="bench-Pass-2026", roles=["mediator"], agency=centre,
+                      check_password=False)
+    judge = create_user(by=None, username="bench_judge", password="bench-Pass-2026", roles=["judge"], agency=court,
+                        check_password=False)
+    village = ensure_jurisdiction("520204104001")
+    MediatorProfile.objects.create(user=med, organisation=centre, place=village.parent)
+    cat = Category.objects.get(code="contract")
+    mix = ["mediation_document"] * 636 + ["judicial_confirmation"] * 482 + ["performed"] * 232 + [""] * 1633
+    t = time.perf_counter()
+    for i, outcome in enumerate(mix):
+        day = dt.date(2022, 1 + i % 11, 1 + i % 25)
+        now = dt.datetime.combine(day, dt.time(10), tzinfo=zone)
+        case = services.receive_case(court=court, claim="支付货款", received_on=day, by=clerk, parties=[
+            {"role": "applicant", "name": f"甲{i}"}, {"role": "respondent", "name": f"乙{i}"}],
+            dispute_data={"title": f"买卖合同纠纷{i}", "facts": "拖欠货款", "category": cat, "jurisdiction": village})
+        services.screen_case(case=case, by=clerk)
+        for p in case.dispute.parties.all():
+            services.record_consent(case=case, party=p, consents=True, by=clerk)
+        services.delegate_case(case=case, organisation=centre, by=clerk, now=now)
+        if not outcome:
+            continue
+        services.assign_mediator(case=case, mediator=med, by=clerk, now=now)
+        services.accept_delegation(case=case, by=med, now=now)
+        services.succeed_mediation(case=case, agreed_terms="分期支付", agreement_effective_on=day, by=med,
+                                   now=now + dt.timedelta(days=1))
+        if outcome == "performed":
+            services.record_resolution(case=case, outcome="performed", by=med, now=now + dt.timedelta(days=2))
+        elif outcome == "mediation_document":
+            services.apply_mediation_document(case=case, applied_on=day, by=clerk)
+            services.issue_mediation_document(case=case, issued_on=day + dt.timedelta(days=2), by=judge,
+                                              now=now + dt.timedelta(days=2))
+        else:
+            services.apply_for_confirmation(case=case, applicants=list(case.dispute.parties.all()), applied_on=day,
+                                            by=clerk)
+            services.rule_on_confirmation(case=case, confirmed=True, ruled_on=day + dt.timedelta(days=2), by=judge,
+                                          now=now + dt.timedelta(days=2))
+        if i % 250 == 0:
+            print(f"  seed figures: {i + 1}/{len(mix)} cases, {time.perf_counter() - t:.0f} s", flush=True)
+    print(f"seed figures through court services: {len(mix)} cases in {time.perf_counter() - t:.0f} s")
+    ctx = selectors.context(user=leader, period="2022", jurisdiction=village.code)
+    got = {k: registry.evaluate(registry.get(k), ctx)["value"] for k in (
+        "court.delegated", "court.succeeded", "court.mediation_document", "court.judicial_confirmation",
+        "court.on_the_spot", "court.success_rate")}
+    print("statistics for 2022 (勺米村):", got)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--disputes", type=int, default=0, help="default 100k on SQLite, 1M on PostgreSQL")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--import-rows", type=int, default=10_000)
+    parser.add_argument("--seed-figures", action="store_true")
+    args = parser.parse_args()
+    if os.environ.get("PINGAN_BENCH_CHILD"):
+        child(args)
+    else:
+        parent(args)
+
+
+if __name__ == "__main__":
+    main()
