@@ -9,7 +9,16 @@ from django.contrib import admin
 from pingan.core.audit import AuditEvent
 from pingan.orgs.admin_mixins import RestrictedAdminMixin
 
-from .models import Device, GeofenceBreach, PermittedArea, Supervisee
+from .models import (
+    Alert,
+    Device,
+    GeofenceBreach,
+    Leave,
+    PermittedArea,
+    Sanction,
+    Supervisee,
+    TravelRecord,
+)
 
 
 @admin.register(Supervisee)
@@ -59,3 +68,46 @@ class GeofenceBreachAdmin(RestrictedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _ReadOnly(RestrictedAdminMixin, admin.ModelAdmin):
+    """Alerts, sanctions, leave and travel records change only through their services and
+    workflows (deadlines, documents, audit); the admin lists them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(_ReadOnly):
+    list_display = ("supervisee", "kind", "severity", "source", "state", "occurred_at", "verify_due", "escalated_at")
+    list_filter = ("kind", "state", "source", "severity")
+    list_select_related = ("supervisee",)
+
+
+@admin.register(Sanction)
+class SanctionAdmin(_ReadOnly):
+    list_display = ("supervisee", "kind", "state", "found_by_system", "decided_on", "document_number")
+    list_filter = ("kind", "state", "found_by_system")
+    list_select_related = ("supervisee",)
+
+
+@admin.register(Leave)
+class LeaveAdmin(_ReadOnly):
+    list_display = ("supervisee", "destination", "start_date", "end_date", "approver", "state")
+    list_filter = ("state", "approver")
+    list_select_related = ("supervisee",)
+
+
+@admin.register(TravelRecord)
+class TravelRecordAdmin(_ReadOnly):
+    list_display = ("record_id", "kind", "masked_id_number", "supervisee", "occurred_at", "place", "outside")
+    list_filter = ("kind", "outside")
+    exclude = ("id_number_hash",)
+    list_select_related = ("supervisee",)
