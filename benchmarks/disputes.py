@@ -226,8 +226,11 @@ def child(args) -> None:  # noqa: C901 — one linear script
     measure("API: /api/v1/statistics/disputes.received?group_by=…",
             lambda: client.get("/api/v1/statistics/disputes.received",
                                {"period": "2025", "group_by": "jurisdiction"}))
-    measure("page: /statistics/ dashboard (all metrics, yoy)", lambda: client.get("/statistics/", {"period": "2025"}),
-            runs=max(5, args.runs // 5))
+    try:  # every domain's selectors: a domain mid-change should not stop the rest of the run
+        measure("page: /statistics/ dashboard (all metrics, yoy)",
+                lambda: client.get("/statistics/", {"period": "2025"}), runs=max(5, args.runs // 5))
+    except Exception as exc:  # noqa: BLE001
+        print(f"page: /statistics/ dashboard failed: {exc!r}"[:300], flush=True)
 
     # --- ledger import -----------------------------------------------------------------------------
     if args.import_rows:

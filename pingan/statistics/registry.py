@@ -137,7 +137,10 @@ def percent(num: Number | None, den: Number | None) -> Decimal | None:
 def _records(metric: Metric, ctx: Context) -> QuerySet:
     assert metric.records is not None
     qs = metric.records(ctx)
-    return qs.filter(**{f"{metric.jurisdiction_field}__path__startswith": ctx.jurisdiction.path})
+    # `jurisdiction_id IN (the subtree's ids)` lets the (jurisdiction, date) indexes answer
+    # directly; a join on path LIKE made SQLite visit every row (130 ms vs 6 ms at 100k).
+    subtree = Jurisdiction.objects.filter(path__startswith=ctx.jurisdiction.path).values("pk")
+    return qs.filter(**{f"{metric.jurisdiction_field}__in": subtree})
 
 
 def _count(metric: Metric, ctx: Context) -> Number | None:
