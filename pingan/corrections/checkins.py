@@ -168,8 +168,9 @@ def submit_checkin(*, device: Device, photo: bytes, lat: float | None = None, lo
     far = phone_distance is not None and phone_distance > get_setting("corrections.checkin.far_from_phone_m", float)
     with transaction.atomic():
         checkin.save(force_insert=True)
-        for target in _open_targets(supervisee, now).select_for_update():
-            RollCallTarget.objects.filter(pk=target.pk).update(check_in=checkin, answered_at=now)
+        # One UPDATE (Django turns the join into `id IN (subquery)`): the condition is checked
+        # in the same statement, so a matching answer is never replaced by a later failed one.
+        _open_targets(supervisee, now).update(check_in=checkin, answered_at=now)
         record(actor=None, event_type=AuditEvent.CORRECTIONS_CHANGED, action="checkin_submitted", obj=checkin,
                after={"supervisee": supervisee.pk, "device": device.pk, "result": result, "distance": distance,
                       "window": [str(checkin.window_date), checkin.window_index] if window else None})
