@@ -161,7 +161,7 @@ def override_grade(*, dispute: Dispute, grade: str, reason: str, by) -> GradingR
         raise ValidationError({"grade": _("风险等级须为蓝色、黄色或红色。")}, code="invalid_choice")
     if not (reason or "").strip():
         raise ValidationError({"reason": _("人工调整风险等级须说明理由。")}, code="required")
-    dispute = Dispute.objects.select_for_update().select_related("category").get(pk=dispute.pk)
+    dispute = Dispute.objects.select_for_update(of=("self",)).select_related("category").get(pk=dispute.pk)
     _check(by, dispute, "grade")
     if dispute.state == "received":
         raise ValidationError({"grade": _("请先按规则定级，再人工调整。")}, code="not_graded")

@@ -61,7 +61,7 @@ def _check(by, dispute: Dispute, action: str) -> None:
 
 
 def _locked(dispute: Dispute) -> Dispute:
-    return Dispute.objects.select_for_update().select_related("handling_agency").get(pk=dispute.pk)
+    return Dispute.objects.select_for_update(of=("self",)).select_related("handling_agency").get(pk=dispute.pk)
 
 
 def _not_before_intake(dispute: Dispute, day: dt.date, field: str) -> None:
@@ -257,7 +257,7 @@ def missing_signatures(agreement: Agreement) -> list[str]:
 def sign_agreement(*, agreement: Agreement, role: str, by, party: Party | None = None,
                    signed_at: dt.datetime | None = None) -> Signature:
     """Record who signed (or sealed) and when. The agreement takes effect with the last one."""
-    agreement = Agreement.objects.select_for_update().select_related("dispute", "committee", "mediator").get(pk=agreement.pk)
+    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("dispute", "committee", "mediator").get(pk=agreement.pk)
     dispute = agreement.dispute
     _check(by, dispute, "mediate")
     signed_at = signed_at or timezone.now()

@@ -72,7 +72,7 @@ def refer_dispute(*, dispute: Dispute, recipient: Agency, request: str, by, cont
 def record_reply(*, referral: Referral, reply: str, by, replied_at: datetime | None = None) -> Referral:
     if not (reply or "").strip():
         raise ValidationError({"reply": _("请填写回复内容。")}, code="required")
-    referral = Referral.objects.select_for_update().select_related("dispute", "deadline").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("dispute", "deadline").get(pk=referral.pk)
     _check(by, referral.dispute, "refer")
     if referral.replied_at is not None:
         raise ValidationError({"reply": _("该函件已登记回复。")}, code="duplicate")
