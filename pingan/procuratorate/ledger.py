@@ -250,7 +250,7 @@ def _state_of(s: Suspect) -> str:
     return "received"
 
 
-SUSPECT_COMPARE = ("name", "id_number_index", "guilty_plea", "guilty_plea_on", "first_offender", "occasional",
+SUSPECT_COMPARE = ("received_on", "name", "id_number_index", "guilty_plea", "guilty_plea_on", "first_offender", "occasional",
                    "negligent", "relation", "arrest_requested_on", "arrest_decision", "arrest_decided_on",
                    "arrest_grounds", "prosecution_received_on", "prosecution_decision", "prosecution_decided_on",
                    "prosecution_grounds", "state")
@@ -278,6 +278,7 @@ def _parse_suspect(row: _Row, order: int, case_received: dt.date | None, err: _E
         for key, messages in exc.message_dict.items():
             for m in messages:
                 err.add(line, key, m)
+    s.received_on = case_received
     s.arrest_requested_on = _date(row, "arrest_requested_on", err)
     s.arrest_decision = _choice(row, "arrest_decision", ARREST_NAMES, err) or ""
     s.arrest_decided_on = _date(row, "arrest_decided_on", err)
@@ -423,7 +424,7 @@ def import_minor_cases(rows: list[_Row], *, by, dry_run: bool = False) -> Report
                                                             jurisdiction=jurisdiction, fast_track=fast)
                 stored = {x.name: x for x in case.suspects.all()}
             for s, plan, keep in suspects:
-                s.case = case
+                s.case, s.procuratorate_id = case, case.procuratorate_id
                 prev = stored.get(s.name)
                 if prev is not None:
                     if keep:
@@ -462,7 +463,8 @@ def _import_plan(s: Suspect, plan: dict[str, Any], by) -> None:
     state = {True: "passed", False: "failed", None: "active"}[plan["evaluation"]]
     VolunteerPlan.objects.update_or_create(
         suspect=s,
-        defaults={"partner": plan["partner"], "service_type": plan["service_type"], "consent_on": start,
+        defaults={"partner": plan["partner"], "procuratorate_id": s.case.procuratorate_id,
+                  "service_type": plan["service_type"], "consent_on": start,
                   "start_on": start, "end_on": end, "planned_hours": plan["planned_hours"], "state": state,
                   "evaluated_on": plan["evaluated_on"], "created_by": by},
     )

@@ -142,6 +142,12 @@ class Suspect(models.Model):
     prosecution_decided_on = models.DateField(_("起诉决定日期"), null=True, blank=True)
     prosecution_grounds = models.TextField(_("决定理由"), blank=True)
     hearing_required = models.BooleanField(_("决定前须听证"), default=False)
+    # Copies of the case's procuratorate and received date (set by services and the ledger
+    # import): the permission scope and the statistics read them without joining the case.
+    procuratorate = models.ForeignKey(
+        "orgs.Agency", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "order", "pk"]
@@ -169,6 +175,14 @@ class Suspect(models.Model):
         indexes = [
             models.Index(fields=["arrest_decision", "arrest_decided_on"], name="proc_suspect_arrest"),
             models.Index(fields=["prosecution_decision", "prosecution_decided_on"], name="proc_suspect_prosecution"),
+            models.Index(fields=["received_on"], name="proc_suspect_received"),
+            # Statistics within a procuratorate's scope: range counts on these (index-only).
+            models.Index(fields=["procuratorate", "received_on", "guilty_plea"], name="proc_suspect_scope_received"),
+            models.Index(fields=["procuratorate", "arrest_requested_on"], name="proc_suspect_scope_requested"),
+            models.Index(fields=["procuratorate", "arrest_decision", "arrest_decided_on"],
+                         name="proc_suspect_scope_arrest"),
+            models.Index(fields=["procuratorate", "prosecution_decision", "prosecution_decided_on"],
+                         name="proc_suspect_scope_prosecution"),
         ]
         verbose_name = _("犯罪嫌疑人")
         verbose_name_plural = _("犯罪嫌疑人")
@@ -209,6 +223,10 @@ class VolunteerPlan(models.Model):
         _("计划时长（小时）"), max_digits=6, decimal_places=1, validators=[MinValueValidator(1)]
     )
     state = models.CharField(_("状态"), max_length=20, default=INITIAL_STATE, db_index=True)
+    # Copy of the case's procuratorate (set by services): the prosecutor's scope without joins.
+    procuratorate = models.ForeignKey(
+        "orgs.Agency", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
     evaluated_on = models.DateField(_("评估日期"), null=True, blank=True)
     evaluation_notes = models.TextField(_("评估意见"), blank=True)
     created_by = models.ForeignKey(
@@ -222,6 +240,9 @@ class VolunteerPlan(models.Model):
             models.CheckConstraint(condition=Q(end_on__gte=models.F("start_on")), name="proc_plan_end_after_start"),
             models.CheckConstraint(condition=Q(planned_hours__gt=0), name="proc_plan_hours_positive"),
         ]
+        indexes = [models.Index(fields=["start_on", "id"], name="proc_plan_start"),
+                   models.Index(fields=["consent_on", "state"], name="proc_plan_consent"),
+                   models.Index(fields=["procuratorate", "consent_on", "state"], name="proc_plan_scope_consent")]
         verbose_name = _("志愿服务计划")
         verbose_name_plural = _("志愿服务计划")
 
@@ -313,7 +334,12 @@ class Recommendation(models.Model):
                 name="proc_rec_implemented_after_issue",
             ),
         ]
-        indexes = [models.Index(fields=["issued_on", "id"], name="proc_rec_issued")]
+        indexes = [
+            models.Index(fields=["issued_on", "id"], name="proc_rec_issued"),
+            models.Index(fields=["procuratorate", "issued_on", "state"], name="proc_rec_scope_issued"),
+            models.Index(fields=["procuratorate", "replied_on"], name="proc_rec_scope_replied"),
+            models.Index(fields=["procuratorate", "implemented_on"], name="proc_rec_scope_implemented"),
+        ]
         verbose_name = _("检察建议")
         verbose_name_plural = _("检察建议")
 
@@ -382,7 +408,10 @@ class EarlyInvolvement(models.Model):
 
     class Meta:
         ordering = ["-started_on", "-pk"]
-        indexes = [models.Index(fields=["started_on", "id"], name="proc_early_started")]
+        indexes = [
+            models.Index(fields=["started_on", "id"], name="proc_early_started"),
+            models.Index(fields=["procuratorate", "started_on", "offence"], name="proc_early_scope_started"),
+        ]
         verbose_name = _("提前介入")
         verbose_name_plural = _("提前介入")
 

@@ -1,0 +1,234 @@
+"""Procuratorate list and statistics benchmark (issue 6): 100k records per kind, p50/p95 and
+query counts of the list pages (first page + count, as the pages and the API run them) and the
+statistics, for a prosecutor (permission rows with a scope) and the district leader (no scope).
+
+    python benchmarks/procuratorate.py                    # SQLite, and PostgreSQL via DATABASE_URL
+    python benchmarks/procuratorate.py --records 20000 --backends sqlite
+
+Each backend runs in a fresh database in a child process (SQLite file in a temp dir; PostgreSQL
+database `pingan_bench_procuratorate` on DATABASE_URL's server, dropped and recreated). Goal:
+p95 < 100 ms. Records: minor cases, suspects (one per case, ID numbers encrypted), volunteer plans,
+recommendations and early involvements — `--records` of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/pingan_bench_procuratorate"
+NAME = "pingan_bench_procuratorate"
+
+
+def parent(args) -> None:
+    for backend in args.backends.split(","):
+        env = dict(os.environ, PINGAN_BENCH_CHILD="1", DJANGO_SETTINGS_MODULE="pingan.config.settings")
+        env["PINGAN_DATA_DIR"] = tempfile.mkdtemp(prefix="pingan-bench-")
+        if backend == "sqlite":
+            env.pop("DATABASE_URL", None)
+        else:
+            url = os.environ.get("DATABASE_URL", PG_DEFAULT)
+            if not url.startswith("postgres"):
+                url = PG_DEFAULT
+            import psycopg
+
+            base, _sep, _name = url.rpartition("/")
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {NAME}")
+                conn.execute(f"CREATE DATABASE {NAME}")
+            env["DATABASE_URL"] = f"{base}/{NAME}"
+        cmd = [sys.executable, __file__, "--records", str(args.records), "--runs", str(args.runs),
+               "--backends", backend]
+        subprocess.run(cmd, env=env, check=True, cwd=REPO)
+
+
+def child(args) -> None:  # noqa: PLR0915 - one linear script
+    import django
+
+    django.setup()
+    import datetime as dt
+    import random
+    import statistics as st
+    import time
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.core.paginator import Paginator
+    from django.db import connection, reset_queries, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from pingan.core.crypto import blind_index
+    from pingan.core.idnumber import check_character, mask_id_number
+    from pingan.orgs.demo import ensure_agency
+    from pingan.orgs.models import Agency
+    from pingan.orgs.services import create_user
+    from pingan.procuratorate import selectors
+    from pingan.procuratorate.demo import ensure_agencies
+    from pingan.procuratorate.models import (
+        EarlyInvolvement,
+        MinorCase,
+        Offence,
+        Recommendation,
+        Suspect,
+        VolunteerPlan,
+    )
+    from pingan.procuratorate.seed import seed
+
+    call_command("migrate", verbosity=0)
+    vendor = connection.vendor
+    seed()
+    n = args.records
+    rng = random.Random(6)
+    procuratorate = ensure_agency("procuratorate")
+    police = [ensure_agency(c) for c in ("ps-shaomi", "ps-shuangshui", "ps-miluo")]
+    agencies = ensure_agencies()
+    prosecutor = create_user(by=None, username="bench_prosecutor", password="x", roles=["prosecutor"],
+                             agency=procuratorate, check_password=False)
+    leader = create_user(by=None, username="bench_leader", password="x", roles=["district_leader"],
+                         agency=ensure_agency("plc"), check_password=False)
+    partner = create_user(by=None, username="bench_partner", password="x", roles=["partner"],
+                          agency=agencies["partner-traffic"], check_password=False)
+    offences = list(Offence.objects.all())
+    start = dt.date(2022, 1, 1)
+    t0 = time.perf_counter()
+    batch = 5000
+    # One transaction per kind and batch-sized inserts; ID numbers are encrypted like real rows.
+    with transaction.atomic():
+        for lo in range(0, n, batch):
+            cases = []
+            for i in range(lo, min(n, lo + batch)):
+                agency = police[i % 3]
+                cases.append(MinorCase(number=f"B-{i:07d}", offence=offences[i % len(offences)],
+                                       procuratorate=procuratorate, police_agency=agency,
+                                       jurisdiction_id=agency.jurisdiction_id,
+                                       received_on=start + dt.timedelta(days=i % 1400), source="excel"))
+            MinorCase.objects.bulk_create(cases)
+        case_ids = list(MinorCase.objects.order_by("pk").values_list("pk", "received_on"))
+        for lo in range(0, n, batch):
+            people = []
+            for i, (cid, received) in enumerate(case_ids[lo:lo + batch], start=lo):
+                first17 = f"520221{1970 + i % 30}0101{i % 1000:03d}"
+                number = first17 + check_character(first17)
+                roll = rng.random()
+                s = Suspect(case_id=cid, procuratorate=procuratorate, received_on=received, name=f"嫌疑人{i}", id_number=number, id_number_index=blind_index(number),
+                            id_number_masked=mask_id_number(number), guilty_plea=True, guilty_plea_on=received,
+                            prosecution_received_on=received, state="prosecution_review")
+                if roll < 0.3:
+                    s.arrest_requested_on, s.arrest_decision, s.arrest_decided_on = received, "not_approved", received
+                if roll < 0.5:
+                    s.prosecution_decision, s.prosecution_decided_on = "relative", received + dt.timedelta(days=20)
+                    s.state = "non_prosecuted"
+                elif roll < 0.9:
+                    s.prosecution_decision, s.prosecution_decided_on = "prosecute", received + dt.timedelta(days=20)
+                    s.state = "prosecuted"
+                people.append(s)
+            Suspect.objects.bulk_create(people)
+        suspect_ids = list(Suspect.objects.order_by("pk").values_list("pk", "case__received_on"))
+        partners = [agencies["partner-traffic"], agencies["partner-elder-home"]]
+        for lo in range(0, n, batch):
+            VolunteerPlan.objects.bulk_create([
+                VolunteerPlan(suspect_id=sid, procuratorate=procuratorate, partner=partners[i % 2],
+                              service_type="traffic_duty", consent_on=d,
+                              start_on=d, end_on=d + dt.timedelta(days=20), planned_hours=Decimal(8),
+                              state=("passed", "failed", "active")[i % 3])
+                for i, (sid, d) in enumerate(suspect_ids[lo:lo + batch], start=lo)])
+            Recommendation.objects.bulk_create([
+                Recommendation(number=f"R-{i:07d}", procuratorate=procuratorate,
+                               recipient=agencies[("dept-emergency", "dept-energy", "dept-transport")[i % 3]],
+                               title="检察建议", problems="问题", measures="措施",
+                               issued_on=start + dt.timedelta(days=i % 1400),
+                               reply_due=start + dt.timedelta(days=i % 1400 + 61),
+                               state=("issued", "replied", "implemented")[i % 3])
+                for i in range(lo, min(n, lo + batch))])
+            EarlyInvolvement.objects.bulk_create([
+                EarlyInvolvement(number=f"E-{i:07d}", offence=offences[i % 3], procuratorate=procuratorate,
+                                 police_agency=police[i % 3], jurisdiction_id=police[i % 3].jurisdiction_id,
+                                 started_on=start + dt.timedelta(days=i % 1400), guidance="引导取证")
+                for i in range(lo, min(n, lo + batch))])
+    if vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    else:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    print(f"\n== {vendor}: {n:,} records per kind seeded in {time.perf_counter() - t0:.1f} s "
+          f"(cases, suspects, volunteer plans, recommendations, early involvements)")
+
+    def page(qs):
+        p = Paginator(qs, 50).page(1)
+        return list(p.object_list), p.paginator.count
+
+    year = (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    clients = {}
+    for user in (prosecutor, leader, partner):
+        c = Client()
+        c.force_login(user)
+        clients[user.username] = c
+
+    def api(user, url):
+        def run():
+            r = clients[user.username].get(url)
+            assert r.status_code == 200, (url, r.status_code)
+        return run
+
+    cases = [
+        ("case list p1 (prosecutor)", lambda: page(selectors.case_list(user=prosecutor))),
+        ("case list p1, offence+year filter", lambda: page(selectors.case_list(
+            user=prosecutor, filters=selectors.CaseFilters(offence="theft", date_from=year[0], date_to=year[1])))),
+        ("case list p1 (district leader)", lambda: page(selectors.case_list(user=leader))),
+        ("volunteer plans p1 (prosecutor)", lambda: page(selectors.plan_list(user=prosecutor))),
+        ("volunteer plans p1 (partner)", lambda: page(selectors.plan_list(user=partner))),
+        ("recommendations p1", lambda: page(selectors.recommendation_list(user=prosecutor))),
+        ("early involvement p1", lambda: page(selectors.early_list(user=prosecutor))),
+        ("statistics, all years (prosecutor)", lambda: selectors.statistics(
+            user=prosecutor, date_from=dt.date(2022, 1, 1), date_to=dt.date(2026, 12, 31))),
+        ("statistics, one year + township", lambda: selectors.statistics(
+            user=prosecutor, date_from=year[0], date_to=year[1], jurisdiction="520204104000")),
+        ("statistics, all years (district leader)", lambda: selectors.statistics(
+            user=leader, date_from=dt.date(2022, 1, 1), date_to=dt.date(2026, 12, 31))),
+        ("API GET /cases (prosecutor)", api(prosecutor, "/api/v1/procuratorate/cases")),
+        ("API GET /statistics (prosecutor)", api(
+            prosecutor, "/api/v1/procuratorate/statistics?date_from=2022-01-01&date_to=2026-12-31")),
+        ("page /procuratorate/cases/", api(prosecutor, "/procuratorate/cases/")),
+    ]
+    print(f"{'what':42} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+    worst = 0.0
+    for label, fn in cases:
+        fn()  # warm caches (permission grants are cached per user object)
+        times = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        reset_queries()  # the log is a bounded deque: a full one would hide this run's queries
+        with CaptureQueriesContext(connection) as q:
+            fn()
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        worst = max(worst, p95)
+        print(f"{label:42} {st.median(times):8.1f} {p95:8.1f} {len(q.captured_queries):8d}")
+    print(f"worst p95: {worst:.1f} ms (goal < 100 ms): {'OK' if worst < 100 else 'OVER'}")
+    assert Agency.objects.exists()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    default = "sqlite,postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    parser.add_argument("--backends", default=default)
+    args = parser.parse_args()
+    if os.environ.get("PINGAN_BENCH_CHILD"):
+        child(args)
+    else:
+        parent(args)
+
+
+if __name__ == "__main__":
+    main()
