@@ -370,7 +370,7 @@ def hazard_to_dispute(
     """推 into the disputes system: a dispute with source "police" at the hazard's place; the
     disputes app grades and routes it. Parties default to the hazard's contact person or the
     household head."""
-    hazard = Hazard.objects.select_for_update().select_related("household", "jurisdiction").get(pk=hazard.pk)
+    hazard = Hazard.objects.select_for_update(of=("self",)).select_related("household", "jurisdiction").get(pk=hazard.pk)
     _check(by, hazard, "change")
     if hazard.dispute_id:
         raise ApplicationError(_("该隐患已转为矛盾纠纷。"), code="already_dispute")
@@ -408,7 +408,7 @@ def push_by_letter(*, by, data: Mapping[str, Any], hazard: Hazard | None = None,
     values = _strip({k: v for k, v in data.items() if v is not None},
                     ("target_name", "letter_number", "content", "external_ref"))
     if hazard is not None:
-        hazard = Hazard.objects.select_for_update().select_related("household", "jurisdiction").get(pk=hazard.pk)
+        hazard = Hazard.objects.select_for_update(of=("self",)).select_related("household", "jurisdiction").get(pk=hazard.pk)
         _check(by, hazard, "change")
         values.setdefault("jurisdiction", hazard.jurisdiction)
     target = values.get("target_agency")
@@ -460,7 +460,7 @@ def _refer(*, hazard: Hazard | None, by, target: Agency, category, parties, requ
 @transaction.atomic
 def record_reply(*, push: Push, by, reply: str, replied_at: dt.datetime | None = None, close: bool = True) -> Push:
     """The responsible body's reply to a letter; `close` marks the matter closed (办结)."""
-    push = Push.objects.select_for_update().select_related("referral").get(pk=push.pk)
+    push = Push.objects.select_for_update(of=("self",)).select_related("referral").get(pk=push.pk)
     _check(by, push, "change")
     if push.channel != Push.Channel.LETTER:
         raise ApplicationError(_("只有函件推送需要登记回复。"), code="not_letter")

@@ -1,0 +1,219 @@
+"""Policing benchmark (issue 6, "Speed"): p50/p95 and SQL queries per request for the visit and
+hazard lists, the statistics (figures, three-tier, coverage) and the officer's work queue, with
+100k visits and 100k hazards (plus 11,800 households and 30k pushes).
+
+    python benchmarks/policing.py                          # SQLite; PostgreSQL too when DATABASE_URL is set
+    python benchmarks/policing.py --backends sqlite,postgresql --visits 100000 --hazards 100000 --runs 30
+
+Each backend runs in a fresh database in a child process (SQLite file in a temp dir; PostgreSQL
+database `pingan_bench_policing` on DATABASE_URL's server, dropped and recreated). Set-up is bulk
+inserts (not timed). Requests go through the API with Django's test client as a district leader
+(no scope filter) and as a 勺米派出所 officer (scope = the township subtree). Goal: p95 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/pingan_bench_policing"
+DB_NAME = "pingan_bench_policing"
+
+
+def parent(args) -> None:
+    backends = args.backends or ("sqlite,postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres")
+                                 else "sqlite")
+    for backend in backends.split(","):
+        env = dict(os.environ, PINGAN_BENCH_CHILD="1", DJANGO_SETTINGS_MODULE="pingan.config.settings")
+        env["PINGAN_DATA_DIR"] = tempfile.mkdtemp(prefix="pingan-bench-")
+        if backend == "sqlite":
+            env.pop("DATABASE_URL", None)
+        else:
+            url = os.environ.get("DATABASE_URL", PG_DEFAULT)
+            url = url if url.startswith("postgres") else PG_DEFAULT
+            import psycopg
+
+            base = url.rpartition("/")[0]
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+                conn.execute(f"CREATE DATABASE {DB_NAME}")
+            env["DATABASE_URL"] = f"{base}/{DB_NAME}"
+        cmd = [sys.executable, __file__, "--backends", backend, "--visits", str(args.visits),
+               "--hazards", str(args.hazards), "--runs", str(args.runs)]
+        subprocess.run(cmd, env=env, check=True, cwd=REPO)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def child(args) -> None:  # noqa: C901 — one linear script
+    import django
+
+    django.setup()
+    import datetime as dt
+    import random
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from pingan.orgs.demo import ensure_agency
+    from pingan.orgs.models import Jurisdiction
+    from pingan.orgs.services import create_user
+    from pingan.policing.models import Assignment, Hazard, Household, Push, Visit
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.DEBUG = False
+    vendor = connection.vendor
+    print(f"\n=== {vendor}: {args.visits:,} visits, {args.hazards:,} hazards ===", flush=True)
+
+    # --- set-up (not timed) ---------------------------------------------------------------------
+    t0 = time.perf_counter()
+    # The migrations have loaded the divisions, roles, permission rows and settings.
+    leader = create_user(by=None, username="bench_leader", password="bench-Pass-2026", roles=["district_leader"],
+                         agency=ensure_agency("plc"), check_password=False)
+    officer = create_user(by=None, username="bench_officer", password="bench-Pass-2026", roles=["police_officer"],
+                          agency=ensure_agency("ps-shaomi"), check_password=False)
+    district = Jurisdiction.objects.get(code=settings.PINGAN_DISTRICT_CODE)
+    townships = list(Jurisdiction.objects.filter(parent=district, is_active=True).order_by("code"))[:28]
+    villages = [Jurisdiction(code=f"{t.code[:9]}{800 + k:03d}", name=f"{t.name}测试村{k}", level=3, kind="村",
+                             parent=t, path=f"{t.path}{t.code[:9]}{800 + k:03d}/", is_demo=True)
+                for t in townships for k in range(7)]
+    Jurisdiction.objects.bulk_create(villages)
+    villages = list(Jurisdiction.objects.filter(code__in=[v.code for v in villages]).order_by("code"))
+    groups = [Jurisdiction(code=f"{v.code}{g + 1:03d}", name=f"{v.name}{g + 1}组", level=4, kind="组", parent=v,
+                           path=f"{v.path}{v.code}{g + 1:03d}/", is_demo=True) for v in villages for g in range(14)]
+    Jurisdiction.objects.bulk_create(groups, batch_size=2000)
+    groups = list(Jurisdiction.objects.filter(level=4, code__in=[g.code for g in groups]).order_by("code"))
+    rng = random.Random(6)
+    Household.objects.bulk_create([
+        Household(jurisdiction=groups[i % len(groups)], address=f"门牌{i}", head_name=f"户主{i}", phone="13900000000",
+                  external_ref=f"H{i}") for i in range(11_800)], batch_size=2000)
+    households = list(Household.objects.values_list("pk", "jurisdiction_id"))
+    # The 勺米 officer's villages: put the officer's patch in 勺米镇 (520204104).
+    shaomi = Jurisdiction.objects.get(code="520204104000")
+    shaomi_villages = [v for v in villages if v.path.startswith(shaomi.path)]
+    Assignment.objects.bulk_create([Assignment(officer=officer, agency=officer.agency, jurisdiction=v,
+                                               interval_days=90, starts_on=timezone.localdate() - dt.timedelta(days=400))
+                                    for v in shaomi_villages])
+    # Records of 勺米镇 belong to the 勺米 station and its officer; the rest to a bureau officer, so
+    # the station officer's scope is one township's share (as in production), not everything.
+    bureau_officer = create_user(by=None, username="bench_bureau", password="bench-Pass-2026",
+                                 roles=["police_officer"], agency=ensure_agency("police"), check_password=False)
+    in_shaomi = set(Jurisdiction.objects.filter(path__startswith=shaomi.path).values_list("pk", flat=True))
+
+    def owner(jid: int):
+        return (officer, officer.agency) if jid in in_shaomi else (bureau_officer, bureau_officer.agency)
+
+    now = timezone.now()
+    batch = 5000
+    for start in range(0, args.visits, batch):
+        rows = []
+        for i in range(start, min(args.visits, start + batch)):
+            hid, jid = households[rng.randrange(len(households))]
+            who, unit = owner(jid)
+            rows.append(Visit(officer=who, agency=unit, household_id=hid, jurisdiction_id=jid,
+                              visited_at=now - dt.timedelta(minutes=rng.randrange(365 * 24 * 60)),
+                              people_met="户主", notes="无异常", external_ref=f"V{i}"))
+        Visit.objects.bulk_create(rows, batch_size=batch)
+    states = ["watching", "linked", "pushed", "controlled", "resolved", "revisited", "publicised"]
+    for start in range(0, args.hazards, batch):
+        rows = []
+        for i in range(start, min(args.hazards, start + batch)):
+            hid, jid = households[rng.randrange(len(households))]
+            state = rng.choice(states)
+            found = now - dt.timedelta(minutes=rng.randrange(365 * 24 * 60))
+            who, unit = owner(jid)
+            rows.append(Hazard(household_id=hid, jurisdiction_id=jid, agency=unit, found_by=who,
+                               found_at=found, title=f"隐患{i}", description="邻里纠纷", contact_name="张三",
+                               grade=rng.choice(["blue", "blue", "yellow", "red"]), state=state,
+                               resolved_at=found + dt.timedelta(days=3) if state in states[4:] else None,
+                               outcome="local" if state in states[4:] else "", external_ref=f"Z{i}"))
+        Hazard.objects.bulk_create(rows, batch_size=batch)
+    hz = list(Hazard.objects.values_list("pk", "jurisdiction_id", "found_at")[: args.hazards * 3 // 10])
+    Push.objects.bulk_create([Push(hazard_id=pk, agency=owner(jid)[1], jurisdiction_id=jid, channel="letter",
+                                   target_name="国土所", sent_at=found + dt.timedelta(days=1),
+                                   replied_at=found + dt.timedelta(days=5) if k % 2 else None,
+                                   closed_at=found + dt.timedelta(days=5) if k % 2 else None, external_ref=f"P{k}")
+                              for k, (pk, jid, found) in enumerate(hz)], batch_size=batch)
+    if vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    print(f"set-up {time.perf_counter() - t0:.1f}s: {Household.objects.count():,} households, "
+          f"{Visit.objects.count():,} visits, {Hazard.objects.count():,} hazards, {Push.objects.count():,} pushes",
+          flush=True)
+
+    # --- timed requests -------------------------------------------------------------------------
+    clients = {}
+    for name, user in (("leader", leader), ("officer", officer)):
+        c = Client()
+        c.force_login(user)
+        clients[name] = c
+    today = timezone.localdate()
+    q90 = {"date_from": (today - dt.timedelta(days=89)).isoformat(), "date_to": today.isoformat()}
+    cases = [
+        ("visits list p1", "/api/v1/policing/visits", {}),
+        ("visits list p50 (deep)", "/api/v1/policing/visits", {"page": 50}),
+        ("visits list 90 days", "/api/v1/policing/visits", q90),
+        ("hazards list p1", "/api/v1/policing/hazards", {}),
+        ("hazards list red+state", "/api/v1/policing/hazards", {"grade": "red", "state": "watching"}),
+        ("hazards list township", "/api/v1/policing/hazards", {"jurisdiction": "520204104000"}),
+        ("pushes awaiting reply", "/api/v1/policing/pushes", {"awaiting_reply": "true"}),
+        ("statistics district (year)", "/api/v1/policing/statistics", {}),
+        ("statistics 90 days", "/api/v1/policing/statistics", q90),
+        ("statistics township", "/api/v1/policing/statistics", {"jurisdiction": "520204104000"}),
+        ("three-tier township", "/api/v1/policing/statistics/three-tier", {"jurisdiction": "520204104000"}),
+        ("coverage by village", "/api/v1/policing/coverage/villages", {"jurisdiction": "520204104000"}),
+        ("officer queue", "/api/v1/policing/queue", {}),
+    ]
+    print(f"{'request':32} {'user':8} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}", flush=True)
+    worst = 0.0
+    for label, url, params in cases:
+        for who in ("leader", "officer"):
+            if url.endswith("/queue") and who == "leader":
+                continue
+            c = clients[who]
+            resp = c.get(url, params)
+            assert resp.status_code == 200, (url, resp.status_code, resp.content[:300])
+            times = []
+            queries = 0
+            for _ in range(args.runs):
+                with CaptureQueriesContext(connection) as ctx:
+                    t = time.perf_counter()
+                    c.get(url, params)
+                    times.append((time.perf_counter() - t) * 1000)
+                queries = len(ctx.captured_queries)
+            p95 = pct(times, 0.95)
+            worst = max(worst, p95)
+            print(f"{label:32} {who:8} {pct(times, 0.5):8.1f} {p95:8.1f} {queries:8d}", flush=True)
+    print(f"worst p95: {worst:.1f} ms (goal < 100 ms)", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backends", default="")
+    ap.add_argument("--visits", type=int, default=100_000)
+    ap.add_argument("--hazards", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    if os.environ.get("PINGAN_BENCH_CHILD"):
+        child(args)
+    else:
+        parent(args)
+
+
+if __name__ == "__main__":
+    main()
