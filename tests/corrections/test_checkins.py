@@ -328,3 +328,15 @@ def test_roll_call_needs_permission_and_a_choice(enrolled, seeded, make_user):
 def test_consent_text_versions_are_data():
     data = json.loads((Path(checkins.__file__).parent / "data" / "face_consent.json").read_text("utf-8"))
     assert "2026-01" in checkins.consent_versions() and data["source"]
+
+
+def test_scans_permissions_and_navigation_are_registered():
+    from pingan.core.tasks import periodic_jobs
+    from pingan.corrections.checkins_seed import PERMISSIONS_FILE
+    from pingan.orgs.navigation import REGISTRY
+    from pingan.orgs.seed import permission_files
+
+    names = {job.name for job in periodic_jobs()}
+    assert {"corrections.scan_missed_checkins", "corrections.scan_missed_roll_calls"} <= names
+    assert PERMISSIONS_FILE.resolve() in permission_files()
+    assert any(item.url_name == "corrections_checkins:board" for item in REGISTRY)
