@@ -95,13 +95,35 @@ def enrol_face(*, by, supervisee_id: int, photo: bytes, consent_given: bool, con
 
 
 def revoke_enrolment(*, by, enrolment_id: int) -> FaceEnrolment:
-    enrolment = get_for(FaceEnrolment.objects.all(), user=by, pk=enrolment_id, action="add")
+    """Stop using an enrolment. The encoding is erased (the consent record stays): a face that is
+    no longer matched against has no reason to be kept."""
+    enrolment = get_for(FaceEnrolment.objects.defer("encoding"), user=by, pk=enrolment_id, action="add")
     with transaction.atomic():
-        if not FaceEnrolment.objects.filter(pk=enrolment.pk, active=True).update(active=False, revoked_at=timezone.now()):
+        if not FaceEnrolment.objects.filter(pk=enrolment.pk, active=True).update(
+            active=False, revoked_at=timezone.now(), encoding=""
+        ):
             raise ConflictError(_("该人脸采集已停用。"), code="already_revoked")
         record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="face_enrolment_revoked", obj=enrolment)
     enrolment.refresh_from_db()
     return enrolment
+
+
+def retire_ended_enrolments(*, now: datetime | None = None) -> int:
+    """When supervision ends the person's face encodings are erased and the enrolments marked
+    inactive (as the consent text promises). Idempotent; run daily."""
+    now = now or timezone.now()
+    done = 0
+    for enrolment in FaceEnrolment.objects.defer("encoding").filter(
+        active=True, supervisee__status=Supervisee.Status.ENDED
+    ):
+        with transaction.atomic():
+            if FaceEnrolment.objects.filter(pk=enrolment.pk, active=True).update(
+                active=False, revoked_at=now, encoding=""
+            ):
+                record(actor=None, event_type=AuditEvent.CORRECTIONS_CHANGED, action="face_enrolment_retired",
+                       obj=enrolment, reason="supervision ended")
+                done += 1
+    return done
 
 
 # --- check-in ----------------------------------------------------------------------------------

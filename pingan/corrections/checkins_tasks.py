@@ -29,3 +29,8 @@ def scan_missed_checkins() -> None:
 @periodic(every=timedelta(minutes=1), name="corrections.scan_missed_roll_calls")
 def scan_missed_roll_calls() -> None:
     checkins.scan_missed_roll_calls()
+
+
+@periodic(every=timedelta(hours=6), name="corrections.retire_ended_face_enrolments")
+def retire_ended_enrolments() -> None:
+    checkins.retire_ended_enrolments()

@@ -340,3 +340,26 @@ def test_scans_permissions_and_navigation_are_registered():
     assert {"corrections.scan_missed_checkins", "corrections.scan_missed_roll_calls"} <= names
     assert PERMISSIONS_FILE.resolve() in permission_files()
     assert any(item.url_name == "corrections_checkins:board" for item in REGISTRY)
+
+
+@pytest.mark.django_db
+def test_revoked_and_ended_enrolments_lose_their_encoding(enrolled, seeded):
+    s, device, _token = enrolled(name="期满")
+    other, other_device, _t = enrolled(name="换照片")
+    revoked = checkins.revoke_enrolment(by=seeded["staff_a"], enrolment_id=other.face_enrolments.get().pk)
+    assert (revoked.active, revoked.encoding) == (False, "")
+    with pytest.raises(ConflictError):
+        checkins.revoke_enrolment(by=seeded["staff_a"], enrolment_id=revoked.pk)
+    with pytest.raises(ApplicationError) as not_enrolled:
+        checkins.submit_checkin(device=other_device, photo=photo("obama2"), now=in_window(0))
+    assert not_enrolled.value.code == "not_enrolled"
+
+    assert checkins.retire_ended_enrolments() == 0
+    services.end_supervision(supervisee=s, by=seeded["officer"], reason="completed")
+    assert checkins.retire_ended_enrolments() == 1
+    assert checkins.retire_ended_enrolments() == 0
+    retired = FaceEnrolment.objects.get(supervisee=s)
+    assert (retired.active, retired.encoding, retired.consent_by) == (False, "", "期满")
+    with connection.cursor() as cur:
+        cur.execute("SELECT encoding FROM corrections_faceenrolment WHERE supervisee_id = %s", [s.pk])
+        assert cur.fetchone()[0] == ""
