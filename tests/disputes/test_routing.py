@@ -157,3 +157,20 @@ def test_red_overdue_is_noted_once(org, categories):
     assert escalate_overdue()["noted"] == [dispute.pk]
     assert escalate_overdue()["noted"] == []
     assert OutboxEvent.objects.filter(topic="disputes.routing.overdue").count() == 1
+
+
+def test_periodic_jobs_are_registered_and_admin_lists_are_scoped(org, categories, rf):
+    from django.contrib import admin
+
+    from pingan.core.tasks import periodic_jobs
+    from pingan.disputes.admin import RoutingAdmin
+
+    names = {job.name for job in periodic_jobs()}
+    assert {"disputes.escalate_overdue", "disputes.remind_overdue_referrals"} <= names
+    routed_dispute(org, categories)
+    model_admin = RoutingAdmin(Routing, admin.site)
+    for user, expected in ((org.village_mediator_a, 1), (org.village_mediator_b, 0), (org.court_clerk, 1)):
+        request = rf.get("/")
+        request.user = user
+        assert model_admin.get_queryset(request).count() == expected
+        assert not model_admin.has_change_permission(request)
