@@ -90,3 +90,9 @@ def dispute_list(request: HttpRequest, filters: Query[DisputeFilterIn]):
 def dispute_get(request: HttpRequest, uuid: UUID, reveal: bool = False):
     dispute = selectors.get_dispute(user=request.user, uuid=uuid)
     return dispute_detail(user=request.user, dispute=dispute, reveal=reveal)
+
+
+# The work on a dispute (grading, routing, mediation, outcomes, referrals, follow-up).
+from .api_work import router as work_router  # noqa: E402
+
+router.add_router("", work_router)
