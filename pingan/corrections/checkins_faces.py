@@ -65,9 +65,22 @@ def load_photo(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int, f
                  sha256=hashlib.sha256(data).hexdigest())
 
 
-def analyse(photo: Photo) -> FaceResult:
-    import face_recognition  # imported on first use: loading dlib's models takes ~0.3 s
+def _library():
+    """face_recognition, imported on first use (loading dlib's models takes a few seconds).
 
+    Its import sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES = True, which would make
+    every app accept half-uploaded images; the previous value is put back."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import face_recognition
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return face_recognition
+
+
+def analyse(photo: Photo) -> FaceResult:
+    face_recognition = _library()
     # HOG finds faces down to ~80 px; upsampling once finds ~40 px faces but costs 4× the time.
     # Only small photos are upsampled — a selfie scaled to analysis_max_side has a face far larger.
     upsample = 1 if max(photo.pixels.shape[:2]) < UPSAMPLE_BELOW_PX else 0

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,7 @@ from pingan.core.errors import ApplicationError
 from pingan.orgs.permissions import get_for, restrict
 
 from . import checkins, checkins_selectors
-from .checkins_windows import windows_on
+from .checkins_windows import local_zone, windows_on
 from .models import Supervisee
 from .models_checkins import RollCallTarget
 
@@ -54,9 +55,7 @@ def _refused(request, form: forms.Form, exc: ApplicationError) -> None:
 
 @login_required
 def board(request):
-    from django.utils import timezone
-
-    windows = windows_on(timezone.localdate())
+    windows = windows_on(timezone.localtime(timezone.now(), local_zone()).date())
     return render(request, "corrections/checkins/board.html", {
         "windows": windows, "rows": checkins_selectors.office_today(user=request.user),
         "roll_calls": checkins_selectors.roll_call_list(user=request.user)[:10],

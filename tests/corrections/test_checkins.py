@@ -363,3 +363,16 @@ def test_revoked_and_ended_enrolments_lose_their_encoding(enrolled, seeded):
     with connection.cursor() as cur:
         cur.execute("SELECT encoding FROM corrections_faceenrolment WHERE supervisee_id = %s", [s.pk])
         assert cur.fetchone()[0] == ""
+
+
+@pytest.mark.django_db
+def test_photo_limits_are_settings_and_checked_before_decoding(enrolled, seeded):
+    _s, device, _token = enrolled()
+    with pytest.raises(ApplicationError) as truncated:
+        checkins.submit_checkin(device=device, photo=photo("obama2")[:2000], now=in_window(0))
+    assert truncated.value.code == "invalid_image"
+    set_setting(key="corrections.checkin.max_photo_pixels", value=100_000, by=seeded["officer"], reason="test")
+    with pytest.raises(ApplicationError) as too_many:
+        checkins.submit_checkin(device=device, photo=photo("obama2"), now=in_window(0))  # 250×480 = 120,000 px
+    assert (too_many.value.code, too_many.value.field) == ("too_large", "photo")
+    assert not CheckIn.objects.exists()
