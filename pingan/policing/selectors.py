@@ -271,6 +271,16 @@ def _last_visit() -> Subquery:
     return Subquery(Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1])
 
 
+def _assignment_households(a: Assignment) -> QuerySet[Household]:
+    """One assignment's households by indexed lookups (the household, or the village/group and
+    its groups by id) rather than the general OR of subqueries."""
+    if a.household_id:
+        return Household.objects.filter(pk=a.household_id)
+    ids: list[int] = [a.jurisdiction_id or 0,
+                      *Jurisdiction.objects.filter(parent_id=a.jurisdiction_id).values_list("pk", flat=True)]
+    return Household.objects.filter(jurisdiction_id__in=ids)
+
+
 def households_due(*, officer, today: dt.date | None = None, within_days: int | None = None) -> list[dict[str, Any]]:
     """The officer's households whose next visit falls due within `within_days` (default: the
     due-soon setting) or is already overdue, most overdue first. Each household once, under the
@@ -282,7 +292,7 @@ def households_due(*, officer, today: dt.date | None = None, within_days: int | 
     for a in _active(Assignment.objects.filter(officer=officer), today).select_related("jurisdiction"):
         interval = a.interval_days or default
         cutoff = _start(today - dt.timedelta(days=interval - within))
-        scope = Household.objects.filter(covered_households_q(Assignment.objects.filter(pk=a.pk)))
+        scope = _assignment_households(a)
         # Never visited: due `interval` days after the assignment started.
         never_due = a.starts_on + dt.timedelta(days=interval - within) <= today
         stale = Q(last_visit__lt=cutoff) | Q(last_visit__isnull=True) if never_due else Q(last_visit__lt=cutoff)
@@ -304,7 +314,7 @@ def officer_queue(*, user, today: dt.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     due = households_due(officer=user, today=today)
     hazards = (restrict(Hazard.objects.all(), user, "view")
-               .filter(Q(found_by=user) | Q(visit__officer=user), state__in=OPEN_STATES)
+               .filter(found_by=user, state__in=OPEN_STATES)
                .select_related("jurisdiction").order_by("found_at"))
     soon = today + dt.timedelta(days=get_setting("policing.visit_due_soon_days", int))
     reviews = risk_person_list(user=user, due_by=soon).filter(Q(officer=user) | Q(officer__isnull=True))
