@@ -133,7 +133,7 @@ def child(args) -> None:  # noqa: PLR0915 - one linear script
         partners = [agencies["partner-traffic"], agencies["partner-elder-home"]]
         for lo in range(0, n, batch):
             VolunteerPlan.objects.bulk_create([
-                VolunteerPlan(suspect_id=sid, procuratorate=procuratorate, partner=partners[i % 2],
+                VolunteerPlan(suspect_id=sid, procuratorate=procuratorate, partner=partners[i % 2], not_prosecuted=i % 2 == 0,
                               service_type="traffic_duty", consent_on=d,
                               start_on=d, end_on=d + dt.timedelta(days=20), planned_hours=Decimal(8),
                               state=("passed", "failed", "active")[i % 3])

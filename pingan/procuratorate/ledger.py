@@ -466,7 +466,8 @@ def _import_plan(s: Suspect, plan: dict[str, Any], by) -> None:
         defaults={"partner": plan["partner"], "procuratorate_id": s.case.procuratorate_id,
                   "service_type": plan["service_type"], "consent_on": start,
                   "start_on": start, "end_on": end, "planned_hours": plan["planned_hours"], "state": state,
-                  "evaluated_on": plan["evaluated_on"], "created_by": by},
+                  "evaluated_on": plan["evaluated_on"], "created_by": by,
+                  "not_prosecuted": s.prosecution_decision in ("relative", "other")},
     )
 
 

@@ -227,6 +227,9 @@ class VolunteerPlan(models.Model):
     procuratorate = models.ForeignKey(
         "orgs.Agency", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
     )
+    # Set when the suspect is not prosecuted (services, ledger import): "passed and not
+    # prosecuted" is then counted from this table's own index.
+    not_prosecuted = models.BooleanField(default=False, editable=False)
     evaluated_on = models.DateField(_("评估日期"), null=True, blank=True)
     evaluation_notes = models.TextField(_("评估意见"), blank=True)
     created_by = models.ForeignKey(
@@ -241,8 +244,9 @@ class VolunteerPlan(models.Model):
             models.CheckConstraint(condition=Q(planned_hours__gt=0), name="proc_plan_hours_positive"),
         ]
         indexes = [models.Index(fields=["start_on", "id"], name="proc_plan_start"),
-                   models.Index(fields=["consent_on", "state"], name="proc_plan_consent"),
-                   models.Index(fields=["procuratorate", "consent_on", "state"], name="proc_plan_scope_consent")]
+                   models.Index(fields=["consent_on", "state", "not_prosecuted"], name="proc_plan_consent"),
+                   models.Index(fields=["procuratorate", "consent_on", "state", "not_prosecuted"],
+                                name="proc_plan_scope_consent")]
         verbose_name = _("志愿服务计划")
         verbose_name_plural = _("志愿服务计划")
 
@@ -410,7 +414,9 @@ class EarlyInvolvement(models.Model):
         ordering = ["-started_on", "-pk"]
         indexes = [
             models.Index(fields=["started_on", "id"], name="proc_early_started"),
-            models.Index(fields=["procuratorate", "started_on", "offence"], name="proc_early_scope_started"),
+            # Equality on the scope, then grouped by offence in index order (statistics).
+            models.Index(fields=["procuratorate", "offence", "started_on"], name="proc_early_scope_offence"),
+            models.Index(fields=["offence", "started_on"], name="proc_early_offence_started"),
         ]
         verbose_name = _("提前介入")
         verbose_name_plural = _("提前介入")

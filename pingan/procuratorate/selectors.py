@@ -25,7 +25,6 @@ from pingan.orgs.models import Jurisdiction
 from pingan.orgs.permissions import has_object_permission, restrict, scope_q
 
 from .models import (
-    NON_PROSECUTION,
     EarlyInvolvement,
     Hearing,
     MinorCase,
@@ -45,7 +44,8 @@ def _forward_only(model, q: Q) -> bool:
                 return False
             continue
         current = model
-        for part in child[0].split("__"):
+        lookup: str = child[0]  # type: ignore[index]
+        for part in lookup.split("__"):
             try:
                 field = current._meta.get_field(part)
             except Exception:  # noqa: BLE001 - a lookup such as "startswith" ends the path
@@ -85,7 +85,7 @@ def _hop_to_subquery(model, q: Q) -> Q:
         if isinstance(child, Q):
             children.append(_hop_to_subquery(model, child))
             continue
-        lookup, value = child
+        lookup, value = child  # type: ignore[misc]
         head, _sep, rest = lookup.partition("__")
         try:
             field = model._meta.get_field(head)
@@ -335,10 +335,14 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
     suspects = scoped(Suspect.objects.all(), user, "view")
     if path:
         suspects = suspects.filter(case__jurisdiction__path__startswith=path)
+    received = suspects.filter(received_on__range=period).aggregate(
+        persons=Count("pk"), guilty_pleas=Count("pk", filter=Q(guilty_plea=True)))
     s = {
-        "persons": suspects.filter(received_on__range=period).count(),
-        "guilty_pleas": suspects.filter(received_on__range=period, guilty_plea=True).count(),
+        "persons": received["persons"],
+        "guilty_pleas": received["guilty_pleas"],
         "arrest_requested": suspects.filter(arrest_requested_on__range=period).count(),
+    }
+    s.update({
         "arrest_approved": suspects.filter(arrest_decision="approved", arrest_decided_on__range=period).count(),
         "arrest_not_approved": suspects.filter(arrest_decision="not_approved",
                                                arrest_decided_on__range=period).count(),
@@ -347,32 +351,36 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
                                                    prosecution_decided_on__range=period).count(),
         "other_non_prosecuted": suspects.filter(prosecution_decision="other",
                                                 prosecution_decided_on__range=period).count(),
-    }
+    })
     s["non_prosecuted"] = s["relative_non_prosecuted"] + s["other_non_prosecuted"]
     plans = scoped(VolunteerPlan.objects.all(), user, "view").filter(consent_on__range=period)
     if path:
         plans = plans.filter(suspect__case__jurisdiction__path__startswith=path)
+    # One pass over the covering index (scope, consent date, state, not_prosecuted).
     v = plans.aggregate(
         participants=Count("pk"),
         passed=Count("pk", filter=Q(state="passed")),
         failed=Count("pk", filter=Q(state="failed")),
         in_progress=Count("pk", filter=Q(state="active")),
+        passed_not_prosecuted=Count("pk", filter=Q(state="passed", not_prosecuted=True)),
     )
-    v["passed_not_prosecuted"] = plans.filter(state="passed", suspect__prosecution_decision__in=NON_PROSECUTION).count()
     recs = scoped(Recommendation.objects.all(), user, "view")
     if path:
         recs = recs.filter(recipient__jurisdiction__path__startswith=path)
-    r = {
-        "issued": recs.filter(issued_on__range=period).count(),
-        "escalated": recs.filter(issued_on__range=period, state="escalated").count(),
-        "replied": recs.filter(replied_on__range=period).count(),
-        "implemented": recs.filter(implemented_on__range=period).count(),
-    }
+    r = recs.filter(issued_on__range=period).aggregate(issued=Count("pk"),
+                                                      escalated=Count("pk", filter=Q(state="escalated")))
+    r["replied"] = recs.filter(replied_on__range=period).count()
+    r["implemented"] = recs.filter(implemented_on__range=period).count()
     early = scoped(EarlyInvolvement.objects.all(), user, "view").filter(started_on__range=period)
     if path:
         early = early.filter(jurisdiction__path__startswith=path)
-    codes = dict(Offence.objects.values_list("pk", "code"))
-    by_offence = {codes[k]: n for k, n in early.values_list("offence_id").annotate(n=Count("pk")).order_by()}
+    # One range count per offence on (scope, offence, started_on) / (offence, started_on): a
+    # GROUP BY made SQLite walk the started_on index and look up every row.
+    by_offence = {}
+    for pk, code in Offence.objects.values_list("pk", "code"):
+        n = early.filter(offence_id=pk).count()
+        if n:
+            by_offence[code] = n
     return {
         "date_from": date_from,
         "date_to": date_to,

@@ -305,6 +305,7 @@ def decide_prosecution(*, suspect: Suspect, decision: str, decided_on: dt.date, 
                             "prosecution_grounds": grounds})
         _close_deadline(suspect, PROSECUTION_REVIEW, by)
         if decision in NON_PROSECUTION:
+            VolunteerPlan.objects.filter(suspect=suspect).update(not_prosecuted=True)
             _start(target=suspect, kind=APPEAL, key="procuratorate.non_prosecution_appeal_days", on=decided_on, by=by)
     return suspect
 
