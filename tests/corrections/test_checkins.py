@@ -376,3 +376,14 @@ def test_photo_limits_are_settings_and_checked_before_decoding(enrolled, seeded)
         checkins.submit_checkin(device=device, photo=photo("obama2"), now=in_window(0))  # 250×480 = 120,000 px
     assert (too_many.value.code, too_many.value.field) == ("too_large", "photo")
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db
+def test_default_windows_match_the_daily_checkin_count(seeded):
+    from pingan.core.settings_store import get_setting
+
+    windows = get_setting("corrections.checkin.windows", list)
+    assert len(windows) == get_setting("corrections.daily_checkins", int) == 3
+    spans = windows_on(dt.date(2026, 3, 2))
+    assert all(w.start < w.end for w in spans) and all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert spans[0].start == dt.datetime(2026, 3, 2, 8, 0, tzinfo=SHANGHAI)
