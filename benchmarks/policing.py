@@ -9,6 +9,13 @@ Each backend runs in a fresh database in a child process (SQLite file in a temp 
 database `pingan_bench_policing` on DATABASE_URL's server, dropped and recreated). Set-up is bulk
 inserts (not timed). Requests go through the API with Django's test client as a district leader
 (no scope filter) and as a 勺米派出所 officer (scope = the township subtree). Goal: p95 < 100 ms.
+
+Measured 2026-11-25 (2 cores shared with other engineers' test runs; p95 ms, queries/request):
+- PostgreSQL 15, leader: lists 21–81 (8–9), statistics 106–142 (11–13), three-tier 48, coverage 71;
+  officer: lists 31–284, deep page 50 of visits 739, statistics 261–291, queue 126 (27).
+- SQLite, leader: lists 24–84, statistics 123–282; officer: lists 112–340, statistics 395–434.
+The officer's cost is orgs.permissions.restrict's `pk IN (… path LIKE … OR …)` subquery over the
+whole table (PostgreSQL misestimates the LIKE and walks the time index); see the report.
 """
 
 from __future__ import annotations
