@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from pingan.orgs.permissions import restrict
+from pingan.orgs.permissions import restrict, scope_q
 
 from .registry import Context, Metric, Split, register
 
@@ -53,8 +53,17 @@ def _disputes_url(ctx: Context) -> str | None:
 
 
 def _of_visible_disputes(model, ctx: Context) -> QuerySet:
-    # Child records are visible exactly when their dispute is (disputes' permission rows).
-    return model.objects.filter(dispute__in=_disputes(ctx).values("pk"))
+    """Child records are visible exactly when their dispute is (disputes' permission rows) —
+    restrict()'s rule, applied through the dispute: no grant → nothing; an unconstrained grant
+    (district leader) → no filter, so the planner does not join every dispute for nothing."""
+    from pingan.disputes.models import Dispute
+
+    q = scope_q(ctx.user, Dispute, "view")
+    if q is None:
+        return model.objects.none()
+    if not q:
+        return model.objects.all()
+    return model.objects.filter(dispute__in=Dispute.objects.filter(q).values("pk"))
 
 
 def _routings(ctx: Context) -> QuerySet:

@@ -195,6 +195,11 @@ def test_township_official_sees_own_township_only(world, disputes_2022):
     assert sum(rows.values()) == 3
     # default jurisdiction is the user's own area
     assert value(world.town, "disputes.received")["jurisdiction"]["code"] == world.shaomi.code
+    # child records (outcomes) follow their dispute's visibility
+    make_outcome(disputes_2022[3], "agreement", dt.date(2022, 10, 1))
+    assert value(world.leader, "disputes.mediated")["value"] == 4
+    assert value(world.town, "disputes.mediated", jurisdiction=world.district.code)["value"] == 3
+    assert value(world.town, "disputes.success_rate", jurisdiction=world.district.code)["value"] == Decimal("66.67")
 
 
 def test_metrics_need_view_permission_on_their_domain(world):
