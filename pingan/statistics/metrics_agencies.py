@@ -8,13 +8,10 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from pingan.orgs.permissions import restrict
-
 from .metrics_disputes import PERCENT, PIECES, TIMES
-from .registry import Context, Metric, Number, Split, register
+from .registry import Context, Metric, Number, register
 
 PERSONS = _("人")
 
@@ -106,17 +103,31 @@ for order, (key, label, en, unit, keys) in enumerate([
                     order=10 + order))
 
 
-# Corrections: alerts are counted from the breach rows (the app has no statistics selector yet);
-# a supervisee's place is their 司法所's jurisdiction.
-def _breaches(ctx: Context) -> QuerySet:
-    from pingan.corrections.models import GeofenceBreach
+# Corrections: pingan.corrections.statistics (sanctions by kind and how many the system found,
+# alerts by type, check-in completion); a supervisee's place is their 司法所's jurisdiction.
+def _corrections(ctx: Context) -> dict[str, Any]:
+    from pingan.corrections import statistics
 
-    return restrict(GeofenceBreach.objects.all(), ctx.user, "view").filter(**ctx.period.q("detected_at"))
+    return ctx.once("corrections", lambda: statistics.overview(
+        user=ctx.user, since=ctx.period.date_from, until=ctx.period.date_to, jurisdiction=ctx.jurisdiction))
 
 
-register(Metric("corrections.alerts", _("社区矫正告警"), "Corrections alerts", TIMES, "corrections",
-                "corrections.geofencebreach", records=_breaches,
-                jurisdiction_field="supervisee__justice_office__jurisdiction", order=10,
-                split=Split("kind", {"left_area": _("越界"), "entered_exclusion": _("进入禁止区域"),
-                                     "silence": _("无定位记录"), "mock_location": _("模拟定位"),
-                                     "impossible_speed": _("位置跳变")})))
+def _alerts_total(ctx: Context) -> Number | None:
+    return sum(row.get("total", 0) for row in _corrections(ctx)["alerts"].values())
+
+
+K = "corrections"
+SANCTION = "corrections.sanction"
+for order, (key, label, en, unit, cpath, rate) in enumerate([
+    ("warnings", _("警告"), "Warnings", TIMES, ("sanctions", "warning", "total"), False),
+    ("warnings_found_by_system", _("警告（系统发现）"), "Warnings found by the system", TIMES,
+     ("sanctions", "warning", "found_by_system"), False),
+    ("admonitions", _("训诫"), "Admonitions", TIMES, ("sanctions", "admonition", "total"), False),
+    ("admonitions_found_by_system", _("训诫（系统发现）"), "Admonitions found by the system", TIMES,
+     ("sanctions", "admonition", "found_by_system"), False),
+    ("checkin_rate", _("人脸签到完成率"), "Check-in completion", PERCENT, ("checkins", "rate"), True),
+]):
+    register(Metric(f"corrections.{key}", label, en, unit, K, SANCTION, compute=_pick(_corrections, *cpath, rate=rate),
+                    order=10 + order))
+register(Metric("corrections.alerts", _("社区矫正告警"), "Corrections alerts", TIMES, K, "corrections.alert",
+                compute=_alerts_total, order=5))
