@@ -137,10 +137,22 @@ def percent(num: Number | None, den: Number | None) -> Decimal | None:
 def _records(metric: Metric, ctx: Context) -> QuerySet:
     assert metric.records is not None
     qs = metric.records(ctx)
+    if _whole_tree(ctx):
+        return qs  # the only root covers every record: no filter, so date indexes answer alone
     # `jurisdiction_id IN (the subtree's ids)` lets the (jurisdiction, date) indexes answer
     # directly; a join on path LIKE made SQLite visit every row (130 ms vs 6 ms at 100k).
     subtree = Jurisdiction.objects.filter(path__startswith=ctx.jurisdiction.path).values("pk")
     return qs.filter(**{f"{metric.jurisdiction_field}__in": subtree})
+
+
+def _whole_tree(ctx: Context) -> bool:
+    """Is the asked jurisdiction the root of the only tree (one district per deployment)?"""
+    if ctx.jurisdiction.parent_id is not None:
+        return False
+    key = ("whole_tree", ctx.jurisdiction.pk)
+    if key not in ctx.memo:
+        ctx.memo[key] = not Jurisdiction.objects.filter(parent__isnull=True).exclude(pk=ctx.jurisdiction.pk).exists()
+    return ctx.memo[key]
 
 
 def _count(metric: Metric, ctx: Context) -> Number | None:

@@ -210,3 +210,15 @@ def test_metrics_need_view_permission_on_their_domain(world):
 
     with pytest.raises(PermissionDenied):
         registry.get("disputes.received", user=world.nobody)
+
+
+def test_district_figures_leave_out_another_root(world, disputes_2022):
+    """The district-level shortcut (no subtree filter) applies only while the district is the only
+    root; a second tree's records stay out of the district's figures."""
+    from pingan.orgs.models import Jurisdiction
+
+    assert value(world.leader, "disputes.received")["value"] == 4
+    other = Jurisdiction.objects.create(code="520203000000", name="六枝特区", level=1)
+    make_dispute(other, at(2022, 6, 1))
+    assert value(world.leader, "disputes.received")["value"] == 4
+    assert value(world.leader, "disputes.received", jurisdiction=other.code)["value"] == 1
