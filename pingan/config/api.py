@@ -31,12 +31,12 @@ api.add_router("/court/", court_router)
 from pingan.corrections.api import router as corrections_router  # noqa: E402
 
 api.add_router("/corrections/", corrections_router)
+from pingan.policing.api import router as policing_router  # noqa: E402
+
+api.add_router("/policing/", policing_router)
 from pingan.procuratorate.api import router as procuratorate_router  # noqa: E402
 
 api.add_router("/procuratorate/", procuratorate_router)
 from pingan.statistics.api import router as statistics_router  # noqa: E402
 
 api.add_router("/statistics/", statistics_router)
-from pingan.policing.api import router as policing_router  # noqa: E402
-
-api.add_router("/policing/", policing_router)

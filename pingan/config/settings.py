@@ -52,8 +52,8 @@ INSTALLED_APPS = [
     "pingan.disputes",
     "pingan.court",
     "pingan.procuratorate",
-    "pingan.statistics",
     "pingan.policing",
+    "pingan.statistics",
 ]
 
 MIDDLEWARE = [
