@@ -651,9 +651,18 @@ def apply_next_followup(*, rec: Recommendation, on: dt.date, by=None) -> FollowU
     idempotent: the step number is claimed with a compare-and-set and is unique per recommendation."""
     if rec.state not in FOLLOWED_STATES or on <= rec.reply_due:
         return None
-    step = next((s for s in followup_ladder() if int(s["step"]) > rec.followup_step), None)
+    ladder = followup_ladder()
+    step = next((s for s in ladder if int(s["step"]) > rec.followup_step), None)
     if step is None or on < rec.reply_due + dt.timedelta(days=1 + int(step.get("days_after_due", 0))):
         return None
+    # Keep the ladder's spacing even when the scan first runs long after the deadline: the next step
+    # waits as long after the previous follow-up as the ladder puts between the two steps.
+    previous = next((s for s in reversed(ladder) if int(s["step"]) == rec.followup_step), None)
+    last_on = rec.followups.order_by("-on").values_list("on", flat=True).first() if previous else None
+    if previous is not None and last_on is not None:
+        gap = max(1, int(step.get("days_after_due", 0)) - int(previous.get("days_after_due", 0)))
+        if on < last_on + dt.timedelta(days=gap):
+            return None
     with transaction.atomic():
         claimed = Recommendation.objects.filter(pk=rec.pk, followup_step=rec.followup_step).update(
             followup_step=int(step["step"]))
