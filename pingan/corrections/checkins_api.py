@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from pingan.core.errors import ApplicationError
 from pingan.core.schemas import StrictSchema
 from pingan.core.settings_store import get_setting
 
@@ -152,6 +154,11 @@ class CompletionOut(Schema):
 
 @checkins_router.get("/checkins/completion", response=CompletionOut, summary="签到完成率")
 def completion(request: HttpRequest, since: date, until: date):
+    # One request covers at most about a year, so a client cannot make the server walk centuries.
+    if until < since:
+        raise ApplicationError(_("结束日期不能早于开始日期。"), code="invalid_range", field="until")
+    if (until - since).days > 366:
+        raise ApplicationError(_("统计区间不能超过 366 天。"), code="range_too_long", field="until")
     stats = checkins_selectors.checkin_completion(user=request.user, since=since, until=until)
     return {"since": since, "until": until, "due": stats.due, "passed": stats.passed, "missed": stats.missed,
             "rate": stats.rate, "offices": [{"office": k, "name": v[0], "due": v[1], "passed": v[2]}

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from pingan.core.settings_store import get_setting
 from pingan.orgs.permissions import get_for, restrict
 
 from .checkins_windows import Window, local_zone, owes, windows_on
@@ -115,10 +116,13 @@ def checkin_completion(*, user, since: date, until: date, jurisdiction=None,
         .values_list("supervisee_id", "window_date", "window_index").distinct()
     )
     zone = local_zone()
+    spec = get_setting("corrections.checkin.windows", list)
     windows: list[Window] = []
-    day = since
-    while day <= until:
-        windows.extend(w for w in windows_on(day, zone=zone) if w.end <= now)
+    # Only closed windows count, so days after today add nothing: stop there (an open-ended
+    # `until` must not loop over centuries).
+    day, last = since, min(until, now.astimezone(zone).date())
+    while day <= last:
+        windows.extend(w for w in windows_on(day, zone=zone, spec=spec) if w.end <= now)
         day += timedelta(days=1)
     out = Completion()
     for person in persons:
