@@ -16,7 +16,8 @@ from .permissions import can
 class NavItem:
     label: object  # a lazy translation string, rendered in the user's language
     url_name: str
-    object_type: str | None = None  # "app.model" the user must be able to view
+    # "app.model" the user must be able to view, or a tuple of them (any one is enough)
+    object_type: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,11 @@ PANELS: list[HomePanel] = [
 ]
 
 
-def _may_view(user, object_type: str | None) -> bool:
+def _may_view(user, object_type: str | tuple[str, ...] | None) -> bool:
     if not object_type:
         return True
-    return can(user, "view", apps.get_model(object_type))
+    types = (object_type,) if isinstance(object_type, str) else object_type
+    return any(can(user, "view", apps.get_model(t)) for t in types)
 
 
 def menu_for(user) -> list[dict]:

@@ -14,10 +14,13 @@ class StatisticsConfig(AppConfig):
         from . import metrics_agencies, metrics_disputes  # noqa: F401  (registers the metrics)
         from .seed import PERMISSIONS_FILE
 
+        DOMAIN_TYPES = ("disputes.dispute", "court.courtcase", "procuratorate.minorcase", "policing.hazard",
+                        "corrections.supervisee", "statistics.historicalfigure")
+
         register_permission_file(PERMISSIONS_FILE)
         # The menu entry shows to anyone who may view some domain's records; the page then
         # lists only the metrics of the domains the user may view.
-        item = NavItem(_("统计"), "statistics:dashboard")
+        item = NavItem(_("统计"), "statistics:dashboard", DOMAIN_TYPES)
         if item not in REGISTRY:  # ready() may run twice in some test set-ups
             REGISTRY.append(item)
         panel = HomePanel("statistics/panels/leader.html", "statistics.historicalfigure",

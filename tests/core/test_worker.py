@@ -77,7 +77,9 @@ def test_worker_once_drains_the_outbox_and_runs_due_jobs():
         assert runs == ["scan"]
         call_command("worker", "--once")
         assert runs == ["scan"]  # not due again within the hour
-        assert periodic.run_due(timezone.now() + timedelta(hours=2)) == ["tests.scan", "tests.broken"]
+        # Domain apps register their own scans; this test owns the tests.* ones.
+        ran = periodic.run_due(timezone.now() + timedelta(hours=2))
+        assert [n for n in ran if n.startswith("tests.")] == ["tests.scan", "tests.broken"]
         assert runs == ["scan", "scan"]
     finally:
         outbox.unregister_handler(handler)

@@ -8,10 +8,8 @@ import datetime as dt
 
 import pytest
 
-from tests.browser.conftest import browser, new_page  # noqa: F401  (fixtures)
 from tests.conftest import TEST_PASSWORD
-
-from .conftest import at, make_dispute, make_outcome
+from tests.statistics.conftest import at, make_dispute, make_outcome, world  # noqa: F401  (world: fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
