@@ -125,7 +125,9 @@ def database_for_threads():
             connections.settings["default"] = original
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# No serialized_rollback: restoring the serialized database at set-up collides with content types
+# re-created by an earlier flush (order-dependent IntegrityError); tests that need seed data re-seed.
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_get_distinct_gap_free_numbers():
     ensure_core_seed()
     threads_n, per_thread = 6, 8
