@@ -290,3 +290,4 @@ class GeofenceBreach(models.Model):
 
 from .models_alerts import Alert, Leave, Sanction, TravelRecord  # noqa: E402,F401  (slice 2 models)
 from .models_checkins import *  # noqa: E402,F401,F403
+from .models_supervision import *  # noqa: E402,F401,F403  (search tasks, electronic monitoring)

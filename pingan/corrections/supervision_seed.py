@@ -1,0 +1,30 @@
+"""Loads the data files of search tasks, electronic monitoring and the office evaluation
+(settings, permission rows). Called by migration 0009 with the historical registry, and by
+`pingan demo` and tests with the live one. Idempotent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.apps import apps as global_apps
+
+DATA = Path(__file__).parent / "data"
+SETTINGS_FILE = DATA / "settings_supervision.json"
+PERMISSIONS_FILE = DATA / "permissions_supervision.json"
+
+
+def load_supervision_settings(apps=global_apps) -> None:
+    Setting = apps.get_model("core", "Setting")
+    for row in json.loads(SETTINGS_FILE.read_text(encoding="utf-8"))["settings"]:
+        Setting.objects.get_or_create(
+            key=row["key"],
+            defaults={"value": row["value"], "description": row["description"], "source": row["source"]},
+        )
+
+
+def load_supervision_data(apps=global_apps) -> None:
+    from pingan.orgs.seed import load_permission_file
+
+    load_supervision_settings(apps)
+    load_permission_file(PERMISSIONS_FILE, apps=apps)
