@@ -187,8 +187,8 @@ yes_no = choice({"是": True, "否": False})
 def template(ledger: Ledger, *, choices: Mapping[str, Sequence[str]] | None = None,
              instructions: Sequence[str] = ()) -> Workbook:
     """The blank ledger: headers (required ones marked * and shaded), widths, frozen header row,
-    a dropdown for every column with choices (`choices` overrides them by key, for lists read from
-    the database), and a 填写说明 sheet from the columns' notes. Returned open so the app can add
+    a dropdown for every column with choices (`choices` gives them by key for lists read from the
+    database; those always go to a hidden sheet, as they may grow), and a 填写说明 sheet from the columns' notes. Returned open so the app can add
     reference sheets; `workbook_bytes` turns it into the download."""
     wb = Workbook()
     ws = wb.active
@@ -202,9 +202,11 @@ def template(ledger: Ledger, *, choices: Mapping[str, Sequence[str]] | None = No
             cell.fill = _REQUIRED_FILL
         letter = cell.column_letter
         ws.column_dimensions[letter].width = col.width or max(12, len(col.header) * 2 + 4)
-        options = list((choices or {}).get(col.key, col.choices))
-        if options or (choices and col.key in choices):
-            dv = DataValidation(type="list", formula1=_list_formula(wb, col, options), allow_blank=not col.required,
+        from_db = choices is not None and col.key in choices
+        options = list(choices[col.key]) if choices is not None and from_db else list(col.choices)
+        if options or from_db:
+            dv = DataValidation(type="list", formula1=_list_formula(wb, col, options, inline=not from_db),
+                                allow_blank=not col.required,
                                 showErrorMessage=True, errorTitle=col.header,
                                 error=_("请从下拉列表选择“%(h)s”。") % {"h": col.header})
             dv.add(f"{letter}2:{letter}{last}")
@@ -223,10 +225,10 @@ def template(ledger: Ledger, *, choices: Mapping[str, Sequence[str]] | None = No
     return wb
 
 
-def _list_formula(wb: Workbook, col: Column, options: list[str]) -> str:
-    inline = ",".join(options)
-    if options and len(inline) + 2 <= INLINE_LIST_MAX and not any("," in o or '"' in o for o in options):
-        return f'"{inline}"'
+def _list_formula(wb: Workbook, col: Column, options: list[str], *, inline: bool) -> str:
+    joined = ",".join(options)
+    if inline and options and len(joined) + 2 <= INLINE_LIST_MAX and not any("," in o or '"' in o for o in options):
+        return f'"{joined}"'
     sheet = wb.create_sheet((col.list_name or col.header)[:31])
     for r, option in enumerate(options, start=1):
         sheet.cell(row=r, column=1, value=option)
@@ -247,7 +249,9 @@ def _formats_text(formats: Sequence[str]) -> str:
     return _(" 或 ").join(f".{f}" for f in formats)
 
 
-def _content(source: bytes | IO[bytes], max_bytes: int) -> bytes:
+def upload_bytes(source: bytes | IO[bytes], max_bytes: int = MAX_BYTES) -> bytes:
+    """The upload's content, refused (FileRejected) when empty or over `max_bytes` — checked on the
+    upload's declared size before reading, for apps that store the file before reading it."""
     too_large = _("文件过大：最大 %(mb)s MB。") % {"mb": max_bytes // 1024 // 1024}
     if isinstance(source, bytes | bytearray):
         data = bytes(source)
@@ -270,7 +274,7 @@ def table(source: bytes | IO[bytes], *, filename: str = "", sheet: str = "", for
     Raises FileRejected at once for a file that is not one of `formats`, too large, empty or has no
     header, and while iterating past `max_rows` non-blank rows."""
     name = filename or str(getattr(source, "name", "") or "")
-    data = _content(source, max_bytes)
+    data = upload_bytes(source, max_bytes)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     wrong = _("无法读取文件：请上传 %(f)s 文件。") % {"f": _formats_text(formats)}
     raw: Iterable[Sequence[Any]]
@@ -327,15 +331,14 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def read(source: bytes | IO[bytes], ledger: Ledger, *, filename: str = "", max_rows: int | None = None,
-         require_cells: bool = True) -> Iterator[Row]:
+def read(source: bytes | IO[bytes], ledger: Ledger, *, filename: str = "", require_cells: bool = True) -> Iterator[Row]:
     """Rows of an uploaded ledger, matched to the columns by header (order and extra columns do
     not matter). Each row comes with its cell errors: a blank required cell (unless
     `require_cells` is False, for ledgers where the app decides, e.g. a case's fields given only on
     its first row), a parser's CellError, a value outside a column's choices. File-level problems
     raise FileRejected (see `table`); so does a required column missing from the header."""
     header, rows = table(source, filename=filename, sheet=ledger.title, formats=ledger.formats,
-                         max_bytes=ledger.max_bytes, max_rows=max_rows or ledger.max_rows)
+                         max_bytes=ledger.max_bytes, max_rows=ledger.max_rows)
     by_header = {c.header: c for c in ledger.columns}
     where: dict[str, int] = {}
     for i, h in enumerate(header):

@@ -3,6 +3,7 @@ re-opened and read back."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -49,8 +50,9 @@ def rejected(reason: str, source, ledger=LEDGER, **kw) -> FileRejected:
 
 
 def test_template_has_marked_headers_dropdowns_and_notes():
-    wb = ss.template(LEDGER, choices={"notes": [f"很长的选项{i:03d}" for i in range(60)]},
-                     instructions=["从第二行起每行一件。"])
+    long = Ledger(title="台账", columns=[*LEDGER.columns[:-1], Column("notes", "备注", choices=[
+        f"很长的选项{i:03d}" for i in range(60)])])
+    wb = ss.template(long, instructions=["从第二行起每行一件。"])
     wb = load_workbook(io.BytesIO(ss.workbook_bytes(wb)))
     ws = wb["台账"]
     assert [c.value for c in ws[1]] == ["台账编号*", "受理日期*", "金额（元）", "人数", "身份", "是否办结", "备注"]
@@ -65,6 +67,13 @@ def test_template_has_marked_headers_dropdowns_and_notes():
     notes = list(wb["填写说明"].iter_rows(values_only=True))
     assert notes[0] == ("列", "必填", "说明") and notes[1] == ("台账编号", "是", "本台账内唯一。")
     assert notes[-1] == ("注意", None, "从第二行起每行一件。")
+
+
+def test_choices_from_the_database_go_to_a_named_hidden_sheet():
+    ledger = Ledger(title="台账", columns=[Column("category", "纠纷类别", required=True, list_name="类别")])
+    wb = load_workbook(io.BytesIO(ss.workbook_bytes(ss.template(ledger, choices={"category": ["婚姻家庭", "邻里"]}))))
+    assert [dv.formula1 for dv in wb["台账"].data_validations.dataValidation] == ["='类别'!$A$1:$A$2"]
+    assert [c.value for c in wb["类别"]["A"]] == ["婚姻家庭", "邻里"] and wb["类别"].sheet_state == "hidden"
 
 
 def test_filled_template_reads_back_parsed_values():
@@ -170,7 +179,7 @@ def test_size_and_row_limits():
     rejected("too_large", Sized(b"PK"), small)
     content = xlsx([[f"G{i}", "2023-01-01"] for i in range(4)], headers=HEADERS[:2])
     assert "3" in rejected("too_many_rows", content, small).text
-    assert len(list(ss.read(content, small, max_rows=4))) == 4
+    assert len(list(ss.read(content, dataclasses.replace(small, max_rows=4)))) == 4
 
 
 def test_error_report_and_export_reopen():
