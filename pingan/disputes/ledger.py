@@ -9,11 +9,10 @@ duplicates. The dry run writes nothing; the import re-reads the stored file and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import io
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -21,10 +20,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 
+from pingan.core import spreadsheets as ss
+from pingan.core.spreadsheets import Column, FileRejected, Ledger, RowError
+from pingan.core.spreadsheets import (
+    errors_workbook as errors_workbook,  # the report the import page offers
+)
 from pingan.orgs.models import Jurisdiction
 from pingan.orgs.permissions import has_object_permission, restrict
 
@@ -37,51 +38,37 @@ ROLE_NAMES = {"申请人": "applicant", "被申请人": "respondent", "第三人
 KIND_NAMES = {"自然人": "person", "个人": "person", "单位": "organisation", "法人": "organisation", "组织": "organisation"}
 BATCH = 200
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    width: int = 14
-    note: str = ""
-
-
 COLUMNS: list[Column] = [
-    Column("external_ref", "台账编号", True, 14, "本台账内唯一；再次导入同一编号时更新原记录，不会重复登记。"),
-    Column("title", "纠纷简题", True, 24, "不超过 200 字。"),
-    Column("category", "纠纷类别", True, 16, "从下拉列表选择。"),
-    Column("jurisdiction", "发生地区划代码", True, 16, "12 位统计用区划代码，见“区划代码”表。"),
-    Column("received_at", "受理日期", True, 12, "格式 2023-03-23；不能晚于今天。"),
-    Column("amount", "争议金额（元）", False, 14, "数字，不能为负；没有可留空。"),
-    Column("facts", "纠纷事实", True, 40, "主要事实和争议焦点。"),
+    Column("external_ref", "台账编号", True, width=14, note="本台账内唯一；再次导入同一编号时更新原记录，不会重复登记。"),
+    Column("title", "纠纷简题", True, ss.text, width=24, note="不超过 200 字。"),
+    Column("category", "纠纷类别", True, ss.text, width=16, note="从下拉列表选择。", list_name="类别"),
+    Column("jurisdiction", "发生地区划代码", True, ss.text, width=16, note="12 位统计用区划代码，见“区划代码”表。"),
+    Column("received_at", "受理日期", True, ss.date, width=12, note="格式 2023-03-23；不能晚于今天。"),
+    Column("amount", "争议金额（元）", False, ss.decimal, width=14, note="数字，不能为负；没有可留空。"),
+    Column("facts", "纠纷事实", True, ss.text, width=40, note="主要事实和争议焦点。"),
 ]
 for _i in range(1, PARTY_SLOTS + 1):
-    _req = _i == 1
     COLUMNS += [
-        Column(f"p{_i}_role", f"当事人{_i}身份", False, 10, "申请人 / 被申请人 / 第三人；留空时当事人1为申请人，其余为被申请人。"),
-        Column(f"p{_i}_kind", f"当事人{_i}类型", False, 8, "自然人 / 单位；留空为自然人。"),
-        Column(f"p{_i}_name", f"当事人{_i}姓名或名称", _req, 16, "至少填写当事人1。"),
-        Column(f"p{_i}_id", f"当事人{_i}证件号码", False, 22, "自然人填 18 位身份证号，单位填统一社会信用代码。"),
-        Column(f"p{_i}_phone", f"当事人{_i}电话", False, 14, ""),
-        Column(f"p{_i}_address", f"当事人{_i}住址", False, 24, ""),
+        Column(f"p{_i}_role", f"当事人{_i}身份", False, ss.choice(ROLE_NAMES), ("申请人", "被申请人", "第三人"), 10,
+               "申请人 / 被申请人 / 第三人；留空时当事人1为申请人，其余为被申请人。"),
+        Column(f"p{_i}_kind", f"当事人{_i}类型", False, ss.choice(KIND_NAMES), ("自然人", "单位"), 8,
+               "自然人 / 单位；留空为自然人。"),
+        Column(f"p{_i}_name", f"当事人{_i}姓名或名称", _i == 1, ss.text, width=16, note="至少填写当事人1。"),
+        Column(f"p{_i}_id", f"当事人{_i}证件号码", False, ss.text, width=22, note="自然人填 18 位身份证号，单位填统一社会信用代码。"),
+        Column(f"p{_i}_phone", f"当事人{_i}电话", False, ss.text, width=14),
+        Column(f"p{_i}_address", f"当事人{_i}住址", False, ss.text, width=24),
     ]
-BY_HEADER = {c.header: c for c in COLUMNS}
-BY_KEY = {c.key: c for c in COLUMNS}
+LEDGER = Ledger(title=SHEET, columns=COLUMNS)
 PARTY_FIELD_COLUMN = {"role": "role", "kind": "kind", "name": "name", "id_number": "id", "credit_code": "id",
                       "phone": "phone", "address": "address", "birth_date": "id", "age": "id"}
 DISPUTE_FIELD_COLUMN = {"title": "title", "facts": "facts", "category": "category", "amount": "amount",
                         "jurisdiction": "jurisdiction", "received_at": "received_at", "external_ref": "external_ref"}
 
 
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+def _ledger() -> Ledger:
+    """The ledger with today's limits (settings may change between runs and in tests)."""
+    return dataclasses.replace(LEDGER, max_rows=settings.PINGAN_DISPUTE_IMPORT_MAX_ROWS,
+                               max_bytes=settings.PINGAN_DISPUTE_IMPORT_MAX_BYTES)
 
 
 @dataclass
@@ -92,59 +79,19 @@ class Row:
     data: dict[str, Any] = field(default_factory=dict)
     parties: list[dict[str, Any]] = field(default_factory=list)
     existing: Dispute | None = None
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the reader's cell errors, then ours
 
     def error(self, key: str, message: str) -> None:
-        header = BY_KEY[key].header if key in BY_KEY else key
-        self.errors.append(RowError(self.number, header, message))
-
-
-class LedgerFileError(Exception):
-    """The file as a whole cannot be read (not xlsx, no header, too many rows)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        self.errors.append(RowError(self.number, LEDGER.header(key), message))
 
 
 # --- template ---------------------------------------------------------------------------------
 
 
 def template_workbook(*, user) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
-    for i, col in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=i, value=col.header + ("*" if col.required else ""))
-        cell.font = bold
-        if col.required:
-            cell.fill = fill
-        ws.column_dimensions[cell.column_letter].width = col.width
-    ws.freeze_panes = "A2"
-
-    cats = wb.create_sheet("类别")
     names = list(Category.objects.filter(active=True).values_list("name", flat=True))
-    for r, name in enumerate(names, start=1):
-        cats.cell(row=r, column=1, value=name)
-    cats.sheet_state = "hidden"
-
-    def letter(key: str) -> str:
-        return ws.cell(row=1, column=[c.key for c in COLUMNS].index(key) + 1).column_letter
-
-    last = 1 + settings.PINGAN_DISPUTE_IMPORT_MAX_ROWS
-    dv = DataValidation(type="list", formula1=f"='类别'!$A$1:$A${max(len(names), 1)}", allow_blank=False,
-                        showErrorMessage=True, errorTitle=_("纠纷类别"), error=_("请从下拉列表选择纠纷类别。"))
-    dv.add(f"{letter('category')}2:{letter('category')}{last}")
-    ws.add_data_validation(dv)
-    role_dv = DataValidation(type="list", formula1='"申请人,被申请人,第三人"', allow_blank=True, showErrorMessage=True)
-    kind_dv = DataValidation(type="list", formula1='"自然人,单位"', allow_blank=True, showErrorMessage=True)
-    for i in range(1, PARTY_SLOTS + 1):
-        role_dv.add(f"{letter(f'p{i}_role')}2:{letter(f'p{i}_role')}{last}")
-        kind_dv.add(f"{letter(f'p{i}_kind')}2:{letter(f'p{i}_kind')}{last}")
-    ws.add_data_validation(role_dv)
-    ws.add_data_validation(kind_dv)
-
+    wb = ss.template(_ledger(), choices={"category": names}, instructions=[
+        _("第一行为表头，请勿修改；从第二行起每行一件纠纷。上传后先预检，确认无误再导入。")])
     places = wb.create_sheet("区划代码")
     places.append([_("区划代码"), _("名称"), _("层级")])
     visible = restrict(Jurisdiction.objects.filter(is_active=True), user, "view").order_by("path")[:5000]
@@ -152,79 +99,15 @@ def template_workbook(*, user) -> bytes:
         places.append([j.code, j.name, j.get_level_display()])
     places.column_dimensions["A"].width = 18
     places.column_dimensions["B"].width = 24
-
-    help_ = wb.create_sheet("填写说明")
-    help_.append([_("列"), _("必填"), _("说明")])
-    for col in COLUMNS:
-        help_.append([col.header, _("是") if col.required else "", col.note])
-    help_.append([])
-    help_.append([_("注意"), "", _("第一行为表头，请勿修改；从第二行起每行一件纠纷。上传后先预检，确认无误再导入。")])
-    help_.column_dimensions["A"].width = 22
-    help_.column_dimensions["C"].width = 70
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return ss.workbook_bytes(wb)
 
 
 # --- parsing ----------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def _date(row: Row, key: str, value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    m = _DATE_RE.match(text)
-    if not m:
-        row.error(key, _("日期格式应为 YYYY-MM-DD，实际为“%(v)s”。") % {"v": text})
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        row.error(key, _("日期不存在：“%(v)s”。") % {"v": text})
-        return None
-
-
 def read_rows(content: bytes) -> list[Row]:
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
-        raise LedgerFileError(_("无法读取文件：请上传由模板填写的 .xlsx 文件。")) from exc
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    header = next(it, None)
-    if not header:
-        raise LedgerFileError(_("文件没有表头。"))
-    positions: dict[str, int] = {}
-    for i, h in enumerate(header):
-        col = BY_HEADER.get(_text(h).rstrip("*＊").strip())
-        if col:
-            positions[col.key] = i
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise LedgerFileError(_("缺少必填列：%(cols)s。请使用下载的模板。") % {"cols": "、".join(missing)})
-    rows: list[Row] = []
-    limit = settings.PINGAN_DISPUTE_IMPORT_MAX_ROWS
-    for number, values in enumerate(it, start=2):
-        if values is None or all(v is None or _text(v) == "" for v in values):
-            continue
-        if len(rows) >= limit:
-            raise LedgerFileError(_("行数超过上限 %(n)s，请分文件导入。") % {"n": limit})
-        rows.append(Row(number, {k: (values[i] if i < len(values) else None) for k, i in positions.items()}))
-    wb.close()
-    return rows
+    """Every non-blank row with its cell errors; FileRejected when the file cannot be read."""
+    return [Row(number, values, errors=errors) for number, values, errors in ss.read(content, _ledger())]
 
 
 class _Lookups:
@@ -249,70 +132,43 @@ class _Lookups:
 
 
 def _convert(row: Row, lk: _Lookups) -> None:
+    """Blank required cells and unparsable values are already on the row (the reader's errors)."""
     v = row.values
-    ref = _text(v.get("external_ref"))
-    if not ref:
-        row.error("external_ref", _("必填。"))
-    elif len(ref) > 100:
+    ref = ss.text(v["external_ref"])
+    if len(ref) > 100:
         row.error("external_ref", _("过长（最多 100 个字符）。"))
-    data: dict[str, Any] = {"external_ref": ref, "title": _text(v.get("title")), "facts": _text(v.get("facts"))}
-    cat_text = _text(v.get("category"))
-    cat = lk.categories.get(cat_text)
-    if not cat_text:
-        row.error("category", _("必填。"))
-    elif cat is None:
+    data: dict[str, Any] = {"external_ref": ref, "title": v["title"] or "", "facts": v["facts"] or ""}
+    cat_text = v["category"]
+    cat = lk.categories.get(cat_text) if cat_text else None
+    if cat_text and cat is None:
         row.error("category", _("未知的纠纷类别“%(v)s”，请从下拉列表选择。") % {"v": cat_text})
     data["category"] = cat
-    code = _text(v.get("jurisdiction"))
+    code = v["jurisdiction"]
     place = lk.place(code) if code else None
-    if not code:
-        row.error("jurisdiction", _("必填。"))
-    elif place is None:
+    if code and place is None:
         row.error("jurisdiction", _("未知的区划代码“%(v)s”。") % {"v": code})
     data["jurisdiction"] = place
-    received = v.get("received_at")
-    if received is None or _text(received) == "":
-        row.error("received_at", _("必填。"))
-    else:
-        day = _date(row, "received_at", received)
-        if day is not None:
-            if day > timezone.localdate():
-                row.error("received_at", _("受理日期不能晚于今天。"))
-            data["received_at"] = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
-    amount_text = _text(v.get("amount"))
-    if amount_text:
-        try:
-            amount = Decimal(amount_text.replace(",", "").replace("，", ""))
-            if not amount.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            row.error("amount", _("金额须为数字，实际为“%(v)s”。") % {"v": amount_text})
-        else:
-            if amount < 0:
-                row.error("amount", _("金额不能为负数。"))
-            data["amount"] = amount.quantize(Decimal("0.01"))
+    day = v["received_at"]
+    if day is not None:
+        if day > timezone.localdate():
+            row.error("received_at", _("受理日期不能晚于今天。"))
+        data["received_at"] = timezone.make_aware(dt.datetime.combine(day, dt.time(0, 0)))
+    if v["amount"] is not None:
+        data["amount"] = v["amount"].quantize(Decimal("0.01"))
     row.data = data
 
     for i in range(1, PARTY_SLOTS + 1):
-        name = _text(v.get(f"p{i}_name"))
-        others = [_text(v.get(f"p{i}_{k}")) for k in ("role", "kind", "id", "phone", "address")]
+        name = v[f"p{i}_name"]
         if not name:
-            if i == 1:
-                row.error("p1_name", _("必填。"))
-            elif any(others):
+            others = [v[f"p{i}_{k}"] for k in ("role", "kind", "id", "phone", "address")]
+            if i > 1 and any(o is not None for o in others):
                 row.error(f"p{i}_name", _("填写了当事人%(i)s的其他信息，但缺少姓名或名称。") % {"i": i})
             continue
-        role_text, kind_text, ident, phone, address = others
-        role = ROLE_NAMES.get(role_text) if role_text else ("applicant" if i == 1 else "respondent")
-        if role is None:
-            row.error(f"p{i}_role", _("身份应为 申请人 / 被申请人 / 第三人。"))
-        kind = KIND_NAMES.get(kind_text) if kind_text else "person"
-        if kind is None:
-            row.error(f"p{i}_kind", _("类型应为 自然人 / 单位。"))
-        party: dict[str, Any] = {"role": role or "applicant", "kind": kind or "person", "name": name,
-                                 "phone": phone, "address": address}
-        if ident:
-            party["credit_code" if kind == "organisation" else "id_number"] = ident
+        party: dict[str, Any] = {"role": v[f"p{i}_role"] or ("applicant" if i == 1 else "respondent"),
+                                 "kind": v[f"p{i}_kind"] or "person", "name": name,
+                                 "phone": v[f"p{i}_phone"] or "", "address": v[f"p{i}_address"] or ""}
+        if v[f"p{i}_id"]:
+            party["credit_code" if party["kind"] == "organisation" else "id_number"] = v[f"p{i}_id"]
         row.parties.append(party)
 
 
@@ -324,7 +180,7 @@ def _model_errors(row: Row, exc: ValidationError) -> None:
             col = f"p{int(idx) + 1}_{PARTY_FIELD_COLUMN.get(fname, 'name')}"
         else:
             col = DISPUTE_FIELD_COLUMN.get(key, "title")
-        if BY_KEY[col].header in known:
+        if LEDGER.header(col) in known:
             continue  # already reported more precisely while converting
         for m in messages:
             row.error(col, m)
@@ -333,7 +189,7 @@ def _model_errors(row: Row, exc: ValidationError) -> None:
 def check(rows: list[Row], *, user) -> None:
     """Decide each row's action (create / update / skip / error) without writing anything."""
     lk = _Lookups(user)
-    refs = [_text(r.values.get("external_ref")) for r in rows]
+    refs = [ss.text(r.values["external_ref"]) for r in rows]
     existing = {
         d.external_ref: d
         for d in Dispute.objects.filter(source=Source.EXCEL, external_ref__in=[r for r in refs if r])
@@ -382,22 +238,6 @@ def errors_of(rows: list[Row]) -> list[RowError]:
     return [e for r in rows for e in r.errors]
 
 
-def errors_workbook(errors: list[dict[str, Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("错误报告")
-    ws.append([_("行号"), _("列"), _("错误说明")])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for e in errors:
-        ws.append([e["row"], e["column"], e["message"]])
-    ws.column_dimensions["B"].width = 22
-    ws.column_dimensions["C"].width = 60
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 # --- jobs -------------------------------------------------------------------------------------
 
 
@@ -407,14 +247,8 @@ def _summary(rows: list[Row]) -> dict[str, int]:
 
 def preview(*, upload, by, mode: str = ImportJob.Mode.ALL_OR_NOTHING) -> ImportJob:
     """Store the upload, dry-run it and return the job holding the preview and the errors."""
-    size = getattr(upload, "size", 0) or 0
-    if size > settings.PINGAN_DISPUTE_IMPORT_MAX_BYTES:
-        raise ValidationError({"file": _("文件过大：最大 %(mb)s MB。") % {"mb": settings.PINGAN_DISPUTE_IMPORT_MAX_BYTES // 1024 // 1024}})
-    content = upload.read()
-    try:
-        rows = read_rows(content)
-    except LedgerFileError as exc:
-        raise ValidationError({"file": exc.message}) from None
+    content = ss.upload_bytes(upload, settings.PINGAN_DISPUTE_IMPORT_MAX_BYTES)
+    rows = read_rows(content)  # FileRejected is a ValidationError keyed "file", shown on the form
     check(rows, user=by)
     counts = _summary(rows)
     job = ImportJob(
@@ -462,8 +296,8 @@ def run(job: ImportJob) -> ImportJob:
     try:
         rows = read_rows(content)
         check(rows, user=by)
-    except LedgerFileError as exc:
-        _progress(job, status=ImportJob.Status.FAILED, message=exc.message, finished_at=timezone.now())
+    except FileRejected as exc:
+        _progress(job, status=ImportJob.Status.FAILED, message=exc.text, finished_at=timezone.now())
         return job
     errors = [e.as_dict() for e in errors_of(rows)]
     total = len(rows)
