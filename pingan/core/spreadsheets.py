@@ -125,11 +125,13 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_DATE_RE = re.compile(r"^(\d{4})(?:\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
+                      r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
 def date(value: Any) -> dt.date:
-    """A date cell, or text such as 2023-03-23, 2023/3/23, 2023.3.23 or 2023年3月23日."""
+    """A date cell, or text such as 2023-03-23, 2023/3/23, 2023.3.23, 2023年3月23日 or 20230323
+    (a time after it, as in 2023-03-23 14:30, is ignored)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -139,7 +141,7 @@ def date(value: Any) -> dt.date:
     if not m:
         raise CellError(_("日期格式应为 YYYY-MM-DD，实际为“%(v)s”。") % {"v": raw})
     try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        return dt.date(int(m[1]), int(m[2] or m[4]), int(m[3] or m[5]))
     except ValueError:
         raise CellError(_("日期不存在：“%(v)s”。") % {"v": raw}) from None
 

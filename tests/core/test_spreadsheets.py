@@ -91,6 +91,22 @@ def test_filled_template_reads_back_parsed_values():
     assert rows[1].values["amount"] == Decimal("1200") and rows[1].values["closed"] is False
 
 
+@pytest.mark.parametrize(("cell", "day"), [
+    ("2023-03-23", dt.date(2023, 3, 23)), ("2023/3/5", dt.date(2023, 3, 5)), ("2023.03.05", dt.date(2023, 3, 5)),
+    ("2023年3月5日", dt.date(2023, 3, 5)), ("20230305", dt.date(2023, 3, 5)), (20230305, dt.date(2023, 3, 5)),
+    ("2023-03-05 14:30", dt.date(2023, 3, 5)), ("2023-03-05 14:30:00", dt.date(2023, 3, 5)),
+    (dt.datetime(2023, 3, 5, 14, 30), dt.date(2023, 3, 5)),
+])
+def test_date_forms_ledgers_use(cell, day):
+    assert ss.date(cell) == day
+
+
+@pytest.mark.parametrize("cell", ["2023-02-29", "2023-3", "23-03-05", "2023-03-05 下午", "20231305", "昨天"])
+def test_dates_that_are_not(cell):
+    with pytest.raises(ss.CellError):
+        ss.date(cell)
+
+
 def test_broken_rows_get_one_error_per_bad_cell_in_chinese():
     rows = list(ss.read(xlsx([
         ["B1", "2023-02-30", "abc", "1.5", "证人", "也许", ""],
