@@ -19,6 +19,7 @@ class PolicingConfig(AppConfig):
         items = [
             NavItem(_("包保走访"), "policing:queue", "policing.visit"),
             NavItem(_("隐患排查"), "policing:hazard_list", "policing.hazard"),
+            NavItem(_("重点人员"), "policing:risk_list", "policing.riskperson"),
         ]
         for item in items:
             if item not in REGISTRY:  # ready() may run twice in some test set-ups

@@ -68,3 +68,15 @@ class ToDisputeForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [(c.code, c.name) for c in Category.objects.filter(active=True)]
+
+
+class RiskFilterForm(forms.Form):
+    jurisdiction = forms.CharField(label=_("区划代码"), required=False, max_length=15)
+    due = forms.BooleanField(label=_("只看应评估（含逾期）"), required=False)
+
+
+class ReviewForm(forms.Form):
+    risk_level = forms.ChoiceField(label=_("评估后风险等级"), choices=[("", _("请选择"))] + list(Grade.choices),
+                                   error_messages={"required": _("请选择风险等级（蓝、黄、红）。")})
+    notes = forms.CharField(label=_("评估情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                            error_messages={"required": _("请填写评估情况。")})

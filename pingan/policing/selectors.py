@@ -172,7 +172,8 @@ def get_push(*, user, uuid: Any, action: str = "view") -> Push:
 
 
 def get_risk_person(*, user, uuid: Any, action: str = "view") -> RiskPerson:
-    person = restrict(RiskPerson.objects.all(), user, "view").select_related("jurisdiction").filter(uuid=uuid).first()
+    person = (restrict(RiskPerson.objects.all(), user, "view").select_related("jurisdiction", "officer", "agency")
+              .filter(uuid=uuid).first())
     if person is None:
         raise _not_found()
     if action != "view" and not has_object_permission(user, person, action):
@@ -199,10 +200,15 @@ def hazard_contact(*, user, hazard: Hazard, reveal: bool = False) -> dict[str, A
     }
 
 
-def risk_person_identity(*, user, person: RiskPerson, reveal: bool = False) -> dict[str, Any]:
+def risk_person_identity(*, user, person: RiskPerson, reveal: bool = False,
+                         also_shown: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Name, ID number and phone, masked unless revealed by someone allowed. One audit entry
+    names every personal field shown in clear: the identity when revealed, plus `also_shown`
+    (the detail page shows address and reason in clear, so every view of it is audited)."""
     clear = reveal and has_object_permission(user, person, "view_sensitive")
-    if clear:
-        record_view(actor=user, obj=person, fields=["name", "id_number", "phone"])
+    shown = [*(("name", "id_number", "phone") if clear else ()), *also_shown]
+    if shown:
+        record_view(actor=user, obj=person, fields=shown)
     return {
         "name": person.name if clear else person.masked_name,
         "id_number": (person.id_number if clear else person.masked_id_number) or "",
@@ -235,6 +241,33 @@ def hazard_timeline(hazard: Hazard) -> list[dict[str, Any]]:
         if p.revisited_at:
             events.append({"at": p.revisited_at, "label": _("回访"), "by": None,
                            "note": _("满意") if p.satisfied else _("不满意")})
+    return sorted(events, key=lambda e: e["at"])
+
+
+def risk_schedule(person: RiskPerson, *, today: dt.date | None = None, ahead: int = 3) -> dict[str, Any]:
+    """The review schedule: the next review date, the interval the current risk level sets
+    (settings policing.risk_review_<level>_days) and the dates after it if each review keeps
+    the level; overdue when the next date has passed."""
+    from .services import review_interval_days
+
+    today = today or timezone.localdate()
+    interval = review_interval_days(person.risk_level)
+    upcoming = [person.next_review_on + dt.timedelta(days=interval * k) for k in range(ahead)]
+    return {"next_review_on": person.next_review_on, "interval_days": interval, "upcoming": upcoming,
+            "overdue": person.is_active and person.next_review_on < today,
+            "days_overdue": max((today - person.next_review_on).days, 0) if person.is_active else 0}
+
+
+def risk_timeline(person: RiskPerson) -> list[dict[str, Any]]:
+    """Listed → each review (level, notes, next date) → overdue flags raised and cleared, oldest first."""
+    events: list[dict[str, Any]] = [{"at": person.created_at, "label": _("列管"), "by": None,
+                                     "note": person.reason, "level": None}]
+    for r in person.reviews.select_related("by").order_by("reviewed_at", "pk"):
+        events.append({"at": r.reviewed_at, "label": _("评估"), "by": r.by, "level": r.get_risk_level_display(),
+                       "note": _("%(notes)s（下次评估 %(next)s）") % {"notes": r.notes or "—", "next": r.next_review_on}})
+    for f in OverdueFlag.objects.filter(kind=OverdueFlag.Kind.REVIEW, risk_person=person).order_by("flagged_at"):
+        events.append({"at": f.flagged_at, "label": _("评估逾期"), "by": None, "level": None,
+                       "note": _("应于 %(due)s 评估") % {"due": f.due_on}})
     return sorted(events, key=lambda e: e["at"])
 
 

@@ -12,15 +12,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pingan.core.errors import ApplicationError
 from pingan.orgs.permissions import can, requires
+from pingan.orgs.permissions import has_object_permission as can_object
 
 from . import ledger, selectors, services
-from .forms import HazardFilterForm, LetterForm, PeriodForm, ResolveForm, ToDisputeForm, VisitForm
-from .models import Hazard, Visit
+from .forms import (
+    HazardFilterForm,
+    LetterForm,
+    PeriodForm,
+    ResolveForm,
+    ReviewForm,
+    RiskFilterForm,
+    ToDisputeForm,
+    VisitForm,
+)
+from .models import Hazard, RiskPerson, Visit
 from .selectors_stats import policing_figures, three_tier_figures
 from .workflow import HAZARD
 
@@ -45,6 +57,7 @@ def queue(request):
     context = selectors.officer_queue(user=request.user)
     context["coverage"] = selectors.coverage(user=request.user, officer=request.user)
     context["may_add_visit"] = can(request.user, "add", Visit)
+    context["today"] = timezone.localdate()
     return render(request, "policing/queue.html", context)
 
 
@@ -173,6 +186,75 @@ def visit_new(request):
     if _partial(request):
         return render(request, "policing/visit_form.html#form", {"form": form})
     return render(request, "policing/visit_form.html", {"form": form})
+
+
+@login_required
+@requires("view", RiskPerson)
+def risk_list(request):
+    """重点人员: masked names, next review date, overdue first (the list orders by the date)."""
+    form = RiskFilterForm(request.GET or None)
+    page = None
+    if form.is_valid() or not request.GET:
+        data = form.cleaned_data if request.GET else {}
+        try:
+            qs = selectors.risk_person_list(user=request.user, jurisdiction=data.get("jurisdiction") or None,
+                                            due_by=timezone.localdate() if data.get("due") else None)
+            page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()}
+    template = "policing/risk_list.html#results" if _partial(request) else "policing/risk_list.html"
+    return render(request, template, context)
+
+
+def _risk_context(request, person: RiskPerson, form: ReviewForm) -> dict[str, Any]:
+    return {
+        "p": person, "form": form,
+        # Every view of the file is audited: address and reason are always shown in clear.
+        "identity": selectors.risk_person_identity(user=request.user, person=person,
+                                                   reveal=request.GET.get("reveal") == "1",
+                                                   also_shown=("address", "reason")),
+        "schedule": selectors.risk_schedule(person),
+        "timeline": selectors.risk_timeline(person),
+        "may_review": person.is_active and can_object(request.user, person, "change"),
+        "may_reveal": can_object(request.user, person, "view_sensitive"),
+    }
+
+
+@login_required
+def risk_detail(request, uuid):
+    person = selectors.get_risk_person(user=request.user, uuid=uuid)
+    return render(request, "policing/risk_detail.html", _risk_context(request, person, ReviewForm()))
+
+
+@login_required
+@require_POST
+def risk_review(request, uuid):
+    """The review form (htmx): errors come back inline in the form; a saved review reloads the
+    page so the schedule and timeline show it."""
+    person = selectors.get_risk_person(user=request.user, uuid=uuid, action="change")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_risk_person(person=person, by=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+                for key, errs in exc.message_dict.items():
+                    form.add_error(key if key in form.fields else None, errs)
+            else:
+                form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("已记录评估。"))
+            url = reverse("policing:risk_detail", args=[person.uuid])
+            if _partial(request):
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return redirect(url)
+    if _partial(request):
+        return render(request, "policing/risk_detail.html#review-form", {"p": person, "form": form})
+    return render(request, "policing/risk_detail.html", _risk_context(request, person, form), status=422)
 
 
 @login_required
