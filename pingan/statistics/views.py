@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import export, registry, selectors, services
 
+# Lazy: a module-level gettext would freeze the labels in the language active at import.
 DOMAIN_LABELS = {
-    "disputes": _("矛盾纠纷"), "court": _("诉前调解"), "policing": _("公安基层"),
-    "procuratorate": _("检察"), "corrections": _("社区矫正"),
+    "disputes": gettext_lazy("矛盾纠纷"), "court": gettext_lazy("诉前调解"), "policing": gettext_lazy("公安基层"),
+    "procuratorate": gettext_lazy("检察"), "corrections": gettext_lazy("社区矫正"),
 }
 
 def _params(request: HttpRequest) -> dict[str, str]:
@@ -45,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         groups.setdefault(r["domain"], []).append(r)
     base = {k: v for k, v in params.items() if k != "domain"}
     chart = {
-        d: {"title": str(DOMAIN_LABELS.get(d, d)),
+        d: {"title": str(DOMAIN_LABELS.get(d, d)), "previous_label": _("上年同期"),
             "names": [r["label"] for r in rs if r["unit"] != "%"],
             "values": [r["value"] for r in rs if r["unit"] != "%"],
             "previous": [(r["year_on_year"] or {}).get("value") for r in rs if r["unit"] != "%"]}

@@ -26,7 +26,7 @@
       if (!d) { return; }
       bar(el, d.names, [
         { name: el.getAttribute("aria-label"), type: "bar", data: d.values },
-        { name: "上年同期", type: "bar", data: d.previous }
+        { name: d.previous_label, type: "bar", data: d.previous }
       ]);
     });
     var metric = read("statistics-metric-data");
