@@ -49,7 +49,6 @@ from .schemas import (
 from .workflow import SUSPECT
 
 router = Router(tags=["procuratorate"])
-MAX_UPLOAD = 20 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -336,9 +335,7 @@ def ledger_import(request: HttpRequest, kind: str, file: File[UploadedFile], dry
     model = MinorCase if kind == "minor_cases" else EarlyInvolvement
     if not can(request.user, "import", model):
         raise PermissionDenied(_("无权执行此操作。"))
-    if file.size and file.size > MAX_UPLOAD:
-        raise ValidationError({"file": _("文件过大（最多 20 MB）。")})
-    report = ledger.import_file(data=file.read(), filename=file.name or "", kind=kind, by=request.user,
+    report = ledger.import_file(data=file, filename=file.name or "", kind=kind, by=request.user,
                                 dry_run=dry_run)
     if report.errors and not dry_run:
         raise ledger.errors_as_validation(report)

@@ -11,23 +11,20 @@ nothing is written (`ValidationError` keyed "第N行·列名"). One audit entry 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 
+from pingan.core import spreadsheets as ss
 from pingan.core.audit import AuditEvent, record
 from pingan.core.idnumber import mask_id_number
 from pingan.orgs.models import Agency, Jurisdiction
@@ -46,7 +43,6 @@ from .models import (
     VolunteerPlan,
 )
 
-MAX_ROWS = 50_000
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "n", "no", "false", "0", "", "×"}
 
@@ -73,6 +69,25 @@ ARREST_NAMES = {str(label): value for value, label in ArrestDecision.choices}
 PROSECUTION_NAMES = {"起诉": "prosecute", "提起公诉": "prosecute", "相对不起诉": "relative", "其他不起诉": "other",
                      "存疑不起诉": "other", "法定不起诉": "other"}
 EVALUATION_NAMES = {"合格": True, "通过": True, "不合格": False, "未通过": False}
+# Dropdowns in the template. The cells are still read as text and checked here (_bool, _choice),
+# which accept more spellings (y, √, 提起公诉 …) than the lists offer.
+DROPDOWNS: dict[str, tuple[str, ...]] = {
+    **{k: ("是", "否") for k in ("fast_track", "guilty_plea", "first_offender", "occasional", "negligent")},
+    "relation": tuple(str(label) for _v, label in Relation.choices),
+    "arrest_decision": tuple(ARREST_NAMES),
+    "prosecution_decision": ("起诉", "相对不起诉", "其他不起诉"),
+    "service_type": tuple(str(label) for _v, label in ServiceType.choices),
+    "evaluation": ("合格", "不合格"),
+    "outcome": tuple(str(label) for _v, label in EarlyInvolvement.Outcome.choices),
+}
+# Which blank cells matter depends on the row (a case's fields are read from its first row), so
+# the reader checks only that the required columns are there (require_cells=False).
+LEDGERS = {
+    kind: ss.Ledger(title=title, formats=("xlsx", "csv"), columns=[
+        ss.Column(key, header, required, ss.text if key in DROPDOWNS else None, DROPDOWNS.get(key, ()))
+        for key, header, required in columns])
+    for kind, (title, columns) in KINDS.items()
+}
 
 
 @dataclass
@@ -97,51 +112,14 @@ class _Row(dict):
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip()
-    return "" if value is None else value
-
-
-def read_rows(data: bytes, *, filename: str, kind: str) -> list[_Row]:
-    """Rows keyed by column key. The header row names the columns (order does not matter)."""
-    title, columns = KINDS[kind]
-    by_header = {header: key for key, header, _req in columns}
-    if filename.lower().endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise ValidationError({"file": _("无法识别 CSV 文件的编码，请另存为 UTF-8。")}) from None
-        raw: Iterable[list[Any]] = list(csv.reader(io.StringIO(text)))
-    else:
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any unreadable upload is the user's to fix
-            raise ValidationError({"file": _("无法读取 Excel 文件，请上传 .xlsx 或 .csv 文件。")}) from None
-        ws = wb[title] if title in wb.sheetnames else wb.worksheets[0]
-        raw = ws.iter_rows(values_only=True)
+def read_rows(data: bytes | IO[bytes], *, filename: str, kind: str) -> list[_Row]:
+    """Rows keyed by column key ("" for a blank cell). The header row names the columns (order does
+    not matter)."""
     rows: list[_Row] = []
-    header: list[str | None] | None = None
-    for line, values in enumerate(raw, start=1):
-        cells = [_cell(v) for v in values]
-        if header is None:
-            header = [by_header.get(str(c)) for c in cells]
-            missing = [h for k, h, req in columns if req and k not in header]
-            if missing:
-                raise ValidationError({"file": _("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)}})
-            continue
-        if not any(c not in ("", None) for c in cells):
-            continue
-        row = _Row({key: cells[i] if i < len(cells) else "" for i, key in enumerate(header) if key})
-        row.line = line
+    for number, values, _errors in ss.read(data, LEDGERS[kind], filename=filename, require_cells=False):
+        row = _Row({key: "" if v is None else v for key, v in values.items()})
+        row.line = number
         rows.append(row)
-        if len(rows) > MAX_ROWS:
-            raise ValidationError({"file": _("一次最多导入 %(n)s 行。") % {"n": MAX_ROWS}})
-    if header is None:
-        raise ValidationError({"file": _("文件是空的。")})
     return rows
 
 
@@ -163,16 +141,11 @@ def _date(row: _Row, key: str, err: _Errors, *, required: bool = False) -> dt.da
         if required:
             err.add(row.line, key, _("必填。"))
         return None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        d = value
-    else:
-        try:
-            d = dt.date.fromisoformat(str(value).replace("/", "-").replace(".", "-")[:10])
-        except ValueError:
-            err.add(row.line, key, _("日期格式无效，应为 2024-03-23。"))
-            return None
+    try:
+        d = ss.date(value)
+    except ss.CellError as exc:
+        err.add(row.line, key, exc.message)
+        return None
     if d > timezone.localdate():
         err.add(row.line, key, _("日期不能晚于今天。"))
         return None
@@ -539,7 +512,7 @@ def import_early_involvements(rows: list[_Row], *, by, dry_run: bool = False) ->
     return report
 
 
-def import_file(*, data: bytes, filename: str, kind: str, by, dry_run: bool = False) -> Report:
+def import_file(*, data: bytes | IO[bytes], filename: str, kind: str, by, dry_run: bool = False) -> Report:
     """Read and import one ledger file. A dry run, or a file with errors, writes nothing: the
     report lists every error by row and column."""
     if kind not in KINDS:
@@ -567,56 +540,40 @@ def _yes(value: bool) -> str:
 def export_minor_cases(*, user, cases) -> bytes:
     """The minor-case ledger as .xlsx, one row per suspect, ID numbers masked. One audit entry."""
     title, columns = KINDS["minor_cases"]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([h for _k, h, _r in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    arrest = {v: str(label) for v, label in ArrestDecision.choices}
-    prosecution = {"prosecute": "起诉", "relative": "相对不起诉", "other": "其他不起诉"}
-    service = {v: str(label) for v, label in ServiceType.choices}
-    relation = {v: str(label) for v, label in Relation.choices}
-    count = 0
     suspects = (Suspect.objects.filter(case__in=cases.values("pk"))
                 .select_related("case", "case__offence", "case__police_agency", "case__jurisdiction",
                                 "volunteer_plan", "volunteer_plan__partner")
                 .order_by("case__received_on", "case__number", "order", "pk"))
-    for s in suspects.iterator(chunk_size=2000):
-        c = s.case
-        plan = getattr(s, "volunteer_plan", None)
-        ws.append([
-            c.number, c.offence.name, c.received_on, c.police_agency.name, c.jurisdiction.code, _yes(c.fast_track),
-            s.name, s.id_number_masked or (mask_id_number(s.id_number) if s.id_number else ""), _yes(s.guilty_plea),
-            s.guilty_plea_on, _yes(s.first_offender), _yes(s.occasional), _yes(s.negligent), relation[s.relation],
-            s.arrest_requested_on, arrest.get(s.arrest_decision, ""), s.arrest_decided_on, s.arrest_grounds,
-            s.prosecution_received_on, prosecution.get(s.prosecution_decision, ""), s.prosecution_decided_on,
-            s.prosecution_grounds,
-            plan.partner.name if plan else "", service.get(plan.service_type, "") if plan else "",
-            float(plan.planned_hours) if plan else "",
-            {"passed": "合格", "failed": "不合格"}.get(plan.state, "") if plan else "",
-            plan.evaluated_on if plan else None,
-        ])
-        count += 1
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
+    count = 0
+
+    def rows() -> Iterator[list[Any]]:
+        nonlocal count
+        arrest = {v: str(label) for v, label in ArrestDecision.choices}
+        prosecution = {"prosecute": "起诉", "relative": "相对不起诉", "other": "其他不起诉"}
+        service = {v: str(label) for v, label in ServiceType.choices}
+        relation = {v: str(label) for v, label in Relation.choices}
+        for s in suspects.iterator(chunk_size=2000):
+            c = s.case
+            plan = getattr(s, "volunteer_plan", None)
+            yield [
+                c.number, c.offence.name, c.received_on, c.police_agency.name, c.jurisdiction.code, _yes(c.fast_track),
+                s.name, s.id_number_masked or (mask_id_number(s.id_number) if s.id_number else ""), _yes(s.guilty_plea),
+                s.guilty_plea_on, _yes(s.first_offender), _yes(s.occasional), _yes(s.negligent), relation[s.relation],
+                s.arrest_requested_on, arrest.get(s.arrest_decision, ""), s.arrest_decided_on, s.arrest_grounds,
+                s.prosecution_received_on, prosecution.get(s.prosecution_decision, ""), s.prosecution_decided_on,
+                s.prosecution_grounds,
+                plan.partner.name if plan else "", service.get(plan.service_type, "") if plan else "",
+                float(plan.planned_hours) if plan else "",
+                {"passed": "合格", "failed": "不合格"}.get(plan.state, "") if plan else "",
+                plan.evaluated_on if plan else None,
+            ]
+            count += 1
+
+    content = ss.export_workbook(title, [h for _k, h, _r in columns], rows())
     record(actor=user, event_type=AuditEvent.EXPORTED, action="procuratorate.ledger_exported",
            after={"kind": "minor_cases", "rows": count})
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return content
 
 
 def template_workbook(kind: str) -> bytes:
-    title, columns = KINDS[kind]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title
-    ws.append([h for _k, h, _r in columns])
-    for cell, (_k, _h, required) in zip(ws[1], columns, strict=True):
-        cell.font = Font(bold=True, color="C00000" if required else "000000")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return ss.workbook_bytes(ss.template(LEDGERS[kind]))

@@ -467,7 +467,7 @@ def ledger_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = ledger.import_file(data=upload.read(), filename=upload.name, kind=form.cleaned_data["kind"],
+            report = ledger.import_file(data=upload, filename=upload.name, kind=form.cleaned_data["kind"],
                                         by=request.user, dry_run=form.cleaned_data["dry_run"])
         except ValidationError as exc:
             _form_errors(form, exc)
