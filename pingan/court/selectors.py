@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pingan.core import deadlines as dl
 from pingan.core.models import Deadline
@@ -98,12 +99,13 @@ class DeadlineView:
     soon: bool
 
 
+# Lazy: evaluated per request in the user's language, not once at import.
 KIND_LABELS = {
-    "court.choose_mediator": _("当事人选定调解员"),
-    "court.mediator_accept": _("调解员确认接受"),
-    "court.mediation_period": _("诉前调解期限"),
-    "court.judicial_confirmation_apply": _("申请司法确认"),
-    "court.special_procedure": _("司法确认审查"),
+    "court.choose_mediator": gettext_lazy("当事人选定调解员"),
+    "court.mediator_accept": gettext_lazy("调解员确认接受"),
+    "court.mediation_period": gettext_lazy("诉前调解期限"),
+    "court.judicial_confirmation_apply": gettext_lazy("申请司法确认"),
+    "court.special_procedure": gettext_lazy("司法确认审查"),
 }
 
 
