@@ -111,3 +111,4 @@ class TravelRecordAdmin(_ReadOnly):
     list_filter = ("kind", "outside")
     exclude = ("id_number_hash",)
     list_select_related = ("supervisee",)
+from . import supervision_admin  # noqa: E402,F401  (search tasks, electronic monitoring)

@@ -120,6 +120,12 @@ def verify_alert(*, alert: Alert, outcome: str, by, reason: str = "", facts: dic
         if outcome == "violation":
             propose_sanction(supervisee=alert.supervisee, by=by, alert=alert, facts=facts or {},
                              description=reason or alert.get_kind_display())
+            if (facts or {}).get("out_of_contact"):
+                # 失去联系: organise a search at once (社区矫正法 Art. 30).
+                from .search import open_search
+
+                open_search(supervisee=alert.supervisee, by=by, alert=alert,
+                            reason=reason or str(_("核查确认失去联系")))
     return alert
 
 

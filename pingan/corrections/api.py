@@ -129,3 +129,6 @@ router.add_router("/", "pingan.corrections.checkins_api.checkins_router")  # fac
 from .api_alerts import router as _slice2_router  # noqa: E402  (alerts, sanctions, leave, imports, statistics)
 
 router.add_router("", _slice2_router)
+from .supervision_api import router as _supervision_router  # noqa: E402  (search tasks, electronic monitoring)
+
+router.add_router("", _supervision_router)

@@ -30,4 +30,5 @@ class CorrectionsConfig(AppConfig):
         from .demo import load_demo
 
         register_demo("corrections", load_demo, after=["orgs"])
-        from . import checkins_tasks  # noqa: F401  (face check-in: periodic scans, permission file)
+        # face check-in; search tasks, monitoring and evaluation: periodic scans, permission files
+        from . import checkins_tasks, supervision_tasks, supervision_workflow  # noqa: F401

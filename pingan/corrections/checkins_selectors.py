@@ -98,12 +98,18 @@ def checkin_completion(*, user, since: date, until: date, jurisdiction=None,
     """Windows due vs passed for local dates since..until (inclusive), for the people the user may
     see, optionally only those whose justice office lies in `jurisdiction` (an orgs.Jurisdiction).
     A window counts once it has closed; who owes one is decided as the missed-window scan does."""
-    now = now or timezone.now()
-    people = restrict(Supervisee.objects.all(), user, "view").select_related("justice_office")
+    people = restrict(Supervisee.objects.all(), user, "view")
     if jurisdiction is not None:
         people = people.filter(justice_office__jurisdiction__path__startswith=jurisdiction.path)
-    people = people.exclude(status=Supervisee.Status.REPORTED)
-    persons = list(people)
+    return completion_of(people, since=since, until=until, now=now)
+
+
+def completion_of(people: QuerySet[Supervisee], *, since: date, until: date,
+                  now: datetime | None = None) -> Completion:
+    """Check-in completion of the given people (already restricted by the caller, or every
+    office's people for the office evaluation, which ranks all offices); three queries."""
+    now = now or timezone.now()
+    persons = list(people.exclude(status=Supervisee.Status.REPORTED).select_related("justice_office"))
     ids = [p.pk for p in persons]
     spans: dict[int, list] = {}
     for sid, enrolled, revoked in FaceEnrolment.objects.filter(supervisee_id__in=ids).values_list(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import supervision_views, views
 
 app_name = "corrections"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("sanctions/<int:pk>/<slug:action>/", views.sanction_act, name="sanction_act"),
     path("sanctions/<int:pk>.<str:fmt>", views.sanction_document, name="sanction_document"),
     path("leaves/<int:pk>/<slug:action>/", views.leave_act, name="leave_act"),
+    path("people/<int:pk>/out-of-contact/", supervision_views.mark_out_of_contact, name="out_of_contact"),
+    path("searches/", supervision_views.search_list, name="searches"),
+    path("searches/<int:pk>/", supervision_views.search_detail, name="search"),
+    path("people/<int:pk>/monitoring/", supervision_views.monitoring_page, name="monitoring"),
+    path("monitoring/<int:pk>/<slug:action>/", supervision_views.monitoring_act, name="monitoring_act"),
+    path("evaluation/", supervision_views.evaluation_page, name="evaluation"),
+    path("evaluation.xlsx", supervision_views.evaluation_xlsx, name="evaluation_xlsx"),
 ]

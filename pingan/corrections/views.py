@@ -26,7 +26,7 @@ from pingan.core.documents import DOCX_CONTENT_TYPE, PDF_CONTENT_TYPE
 from pingan.core.errors import ApplicationError
 from pingan.orgs.permissions import get_for, restrict
 
-from . import alerts, documents, leave, sanctions, selectors
+from . import alerts, documents, leave, sanctions, selectors, supervision_views
 from .models import (
     Alert,
     Leave,
@@ -48,6 +48,7 @@ class VerifyForm(forms.Form):
     serious = forms.BooleanField(label=gettext_lazy("较重违规"), required=False)
     prohibition = forms.ChoiceField(label=gettext_lazy("违反禁止令"), required=False, choices=[
         ("none", gettext_lazy("无")), ("minor", gettext_lazy("情节轻微")), ("serious", gettext_lazy("情节严重"))])
+    out_of_contact = forms.BooleanField(label=gettext_lazy("失去联系（立即组织查找）"), required=False)
 
 
 def _age(a: Alert, now) -> str:
@@ -116,6 +117,8 @@ def alert_verify(request, pk: int):
         return redirect("corrections:alerts")
     d = form.cleaned_data
     facts = {"serious": d["serious"], "prohibition": d["prohibition"] or "none"}
+    if d["out_of_contact"]:
+        facts["out_of_contact"] = True
     if d["absent_days"] is not None:
         facts["absent_days"] = d["absent_days"]
     try:
@@ -129,6 +132,8 @@ def alert_verify(request, pk: int):
                          % {"k": s.get_kind_display() if s else "—"})
     else:
         messages.success(request, _("核查完成。"))
+    if d["out_of_contact"] and d["outcome"] == "violation":
+        messages.warning(request, _("已启动查找，请记录查找情况。"))
     return redirect("corrections:alerts")
 
 
@@ -147,10 +152,12 @@ def person(request, pk: int):
            for lv in s.leaves.all()]
         + [(t.occurred_at, _("出行记录"), f"{t.get_kind_display()} {t.place}") for t in
            TravelRecord.objects.filter(supervisee=s)]
+        + supervision_views.timeline(s, request.user)
     )
     events.sort(key=lambda e: e[0], reverse=True)
     return render(request, "corrections/person.html", {"s": s, "events": events, "track": track,
-                                                       "sanctions": s.sanctions.all()})
+                                                       "sanctions": s.sanctions.all(),
+                                                       **supervision_views.person_context(s, request.user)})
 
 
 @login_required
