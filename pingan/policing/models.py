@@ -192,7 +192,10 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["officer", "visited_at"], name="policing_visit_officer_at"),
             models.Index(fields=["household", "visited_at"], name="policing_visit_household_at"),
-            models.Index(fields=["visited_at"], name="policing_visit_at"),
+            # (time, household) covers "households visited in a period" without reading rows;
+            # (place, time) answers a subtree's visits in a period by index ranges.
+            models.Index(fields=["visited_at", "household"], name="policing_visit_at_household"),
+            models.Index(fields=["jurisdiction", "visited_at"], name="policing_visit_jur_at"),
         ]
         verbose_name = _("走访记录")
         verbose_name_plural = _("走访记录")
@@ -279,7 +282,9 @@ class Hazard(models.Model):
                                    name="policing_hazard_dispute_outcome_has_dispute"),
         ]
         indexes = [
-            models.Index(fields=["found_at"], name="policing_hazard_found"),
+            # Covers the statistics' one-pass conditional COUNTs (found, resolved, to a dispute,
+            # by grade) in a period without reading the wide rows.
+            models.Index(fields=["found_at", "grade", "resolved_at", "dispute"], name="policing_hazard_found_stats"),
             models.Index(fields=["jurisdiction", "found_at"], name="policing_hazard_jur_found"),
             models.Index(fields=["resolved_at"], name="policing_hazard_resolved"),
         ]
@@ -348,7 +353,7 @@ class Push(models.Model):
                                    name="policing_push_revisit_after_close"),
         ]
         indexes = [
-            models.Index(fields=["sent_at"], name="policing_push_sent"),
+            models.Index(fields=["sent_at", "channel"], name="policing_push_sent_channel"),
             models.Index(fields=["jurisdiction", "sent_at"], name="policing_push_jur_sent"),
         ]
         verbose_name = _("推送")
