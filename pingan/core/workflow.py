@@ -316,3 +316,33 @@ def history(obj: models.Model):
         .select_related("by")
         .order_by("at", "id")
     )
+
+
+def record_imported(
+    *,
+    objs: Sequence[models.Model],
+    by,
+    reason: str,
+    data: Callable[[Any], dict] | None = None,
+    workflow: Workflow | str | None = None,
+) -> int:
+    """Log historical records imported directly in their current state (a ledger of closed
+    cases): one Transition row each, named "import", from the initial state to the state stored,
+    written in bulk. No outbox events (nothing happened now that others must react to) and no
+    per-row audit entry: the importing service writes one audit entry for the batch. Call inside
+    the import's transaction, after the objects are saved."""
+    from .models import Transition
+
+    if not objs:
+        return 0
+    wf = _resolve(objs[0], workflow)
+    ct = ContentType.objects.get_for_model(type(objs[0]))
+    user = by if getattr(by, "pk", None) else None
+    rows = [
+        Transition(content_type=ct, object_id=str(o.pk), workflow=wf.name, name="import",
+                   from_state=wf.initial or "", to_state=wf.state_of(o), by=user, reason=reason,
+                   data=data(o) if data else {})
+        for o in objs
+    ]
+    Transition.objects.bulk_create(rows, batch_size=500)
+    return len(rows)

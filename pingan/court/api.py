@@ -19,10 +19,11 @@ from pingan.orgs.api_auth import scope_required
 from pingan.orgs.models import Agency, User
 from pingan.orgs.permissions import requires
 
-from . import selectors, services
+from . import imports, selectors, services
 from .models import CourtCase, ReturnReason
 from .schemas import (
     AssignIn,
+    CaseImportIn,
     CaseIn,
     CaseListOut,
     CaseOut,
@@ -33,6 +34,7 @@ from .schemas import (
     DelegateIn,
     ExtendIn,
     FailIn,
+    ImportResultOut,
     MediatorOut,
     NoteIn,
     PauseIn,
@@ -112,6 +114,25 @@ def case_create(request: HttpRequest, payload: CaseIn):
         parties=[p.dict() for p in payload.parties], by=request.user,
     )
     return Status(201, _done(request, case.uuid))
+
+
+def import_row(row) -> imports.CaseRow:
+    return imports.CaseRow(**{**row.dict(), "parties": [p.dict() for p in row.parties]})
+
+
+@router.post("/import/cases", response=ImportResultOut)
+@scope_required("write")
+@requires("add", CourtCase)
+def case_import(request: HttpRequest, payload: CaseImportIn):
+    """The court's ledger of historical cases, in one batch (all or nothing). `dry_run` answers
+    what would be created, updated or skipped and every row error, writing nothing; a real run
+    with errors is refused with 422 and the errors under `cases.<index>.<field>`."""
+    try:
+        result = imports.import_cases(court=_agency(payload.court, "court"), by=request.user,
+                                      rows=[import_row(r) for r in payload.cases], dry_run=payload.dry_run)
+    except imports.ImportRejected as exc:
+        raise exc.as_validation_error() from None
+    return result.as_dict()
 
 
 @router.get("/cases/{uuid}", response=CaseOut)

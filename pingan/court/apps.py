@@ -12,7 +12,7 @@ class CourtConfig(AppConfig):
         from pingan.orgs.navigation import REGISTRY, NavItem
         from pingan.orgs.seed import register_permission_file
 
-        from . import tasks, workflow  # noqa: F401  (declares the workflow and periodic jobs)
+        from . import handlers, tasks, workflow  # noqa: F401  (workflow, outbox handlers, periodic jobs)
         from .seed import PERMISSIONS_FILE
 
         register_permission_file(PERMISSIONS_FILE)

@@ -177,3 +177,50 @@ class MediatorOut(Schema):
 class SeriesConfirmIn(StrictSchema):
     applied_on: dt.date | None = None
     ruled_on: dt.date | None = None
+
+
+ImportOutcome = Literal["", "mediation_document", "judicial_confirmation", "performed", "reconciled", "withdrawn",
+                        "returned"]
+ImportReturnReason = Literal["", "refused", "failed", "timed_out", "rejected", "other"]
+
+
+class CaseImportRowIn(StrictSchema):
+    """One historical case of the court's ledger (诉前调解台账)."""
+
+    ref: str = Field(..., min_length=1, max_length=100, description="台账编号：再次导入同一编号时更新，不重复登记")
+    number: str = Field("", max_length=60, description="以往年度的诉前调解案号（可空）")
+    title: str = Field(..., min_length=1, max_length=200)
+    facts: str = Field(..., min_length=1, max_length=20000)
+    claim: str = Field(..., min_length=1, max_length=20000)
+    category: str = Field(..., pattern=CATEGORY_CODE)
+    jurisdiction: str = Field(..., pattern=DIVISION_CODE, description="纠纷发生地区划代码")
+    amount: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    filing_division: str = Field("", max_length=100)
+    received_on: dt.date
+    parties: list[PartyIn] = Field(..., min_length=1, max_length=50)
+    delegated_to: str = Field("", max_length=64, description="受委派调解组织的单位编码")
+    delegated_on: dt.date | None = None
+    outcome: ImportOutcome = ""
+    outcome_on: dt.date | None = None
+    return_reason: ImportReturnReason = ""
+
+
+class CaseImportIn(StrictSchema):
+    court: str = Field(..., max_length=64, description="受理法院或人民法庭的单位编码")
+    dry_run: bool = Field(False, description="只预检，不写入")
+    cases: list[CaseImportRowIn] = Field(..., min_length=1, max_length=10000)
+
+
+class ImportRowErrorOut(Schema):
+    index: int
+    field: str
+    message: str
+
+
+class ImportResultOut(Schema):
+    dry_run: bool
+    created: int
+    updated: int
+    skipped: int
+    errors: list[ImportRowErrorOut]
+    actions: list[str]

@@ -25,6 +25,12 @@ def close_dispute(*, dispute: Dispute, by, reason: str = "") -> FollowUp:
     the follow-up visit."""
     dispute = _locked(dispute)
     transition(obj=dispute, name="close", by=by, reason=reason)
+    return schedule_follow_up(dispute=dispute, by=by, reason=reason)
+
+
+def schedule_follow_up(*, dispute: Dispute, by, reason: str = "") -> FollowUp:
+    """What closing does after the state move (also when the court's case closes a linked
+    dispute, see linked.py): open routings end, the follow-up visit is scheduled."""
     dispute.routings.filter(status__in=[Routing.Status.PENDING, Routing.Status.ACCEPTED]).update(
         status=Routing.Status.SUPERSEDED
     )

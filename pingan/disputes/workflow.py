@@ -21,6 +21,8 @@ def _l(text: str) -> str:
     return _(text)  # type: ignore[return-value]
 
 
+_BEFORE_ACCEPTED = ["received", "graded", "routed", "declined"]
+
 DISPUTE = register(
     Workflow(
         name="disputes.dispute",
@@ -61,13 +63,25 @@ DISPUTE = register(
             T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="close", label=_l("办结")),
             T("follow_up", ["closed"], "followed_up", permission="follow_up", label=_l("回访")),
             T("reopen", ["closed", "followed_up"], "received", permission="follow_up", label=_l("重新启动")),
+            # A dispute the court received follows its court case (pingan/court/link.py): system
+            # moves, one per target, each from every state before it on the court's path.
+            T("court_accept", _BEFORE_ACCEPTED, "accepted", label=_l("法院委派调解")),
+            T("court_mediate", [*_BEFORE_ACCEPTED, "accepted"], "mediating", label=_l("委派调解开始")),
+            T("court_agree", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "agreed", label=_l("委派调解成功")),
+            T("court_fail", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "failed", label=_l("委派调解不成")),
+            T("court_close", [*_BEFORE_ACCEPTED, "accepted", "mediating", "agreed"], "closed",
+              label=_l("法院结案（司法确认、调解书或现场化解）")),
+            T("court_return", [*_BEFORE_ACCEPTED, "accepted", "mediating", "failed", "agreed"],
+              "returned_for_filing", label=_l("法院转立案")),
         ],
     )
 )
 
 
 # Moves only the system makes; pages never offer them as buttons.
-SYSTEM_TRANSITIONS = frozenset({"auto_escalate"})
+COURT_TRANSITIONS = frozenset({"court_accept", "court_mediate", "court_agree", "court_fail", "court_close",
+                               "court_return"})
+SYSTEM_TRANSITIONS = frozenset({"auto_escalate"}) | COURT_TRANSITIONS
 
 
 def state_label(state: str) -> str:

@@ -4,14 +4,11 @@ Court, 2022 (DOMAIN.md §1): delegated 2983, succeeded 1350 = 调解书 636 + �
 现场兑现/和好/撤诉 232, success rate 1350/2983 = 45.257…% → 45.26 (two decimals, rounded half-up;
 the seed prints 45.25, truncated), new first-instance civil filings −9.38 % year on year.
 
-How the records get in: the court app has no bulk import for delegated cases and their outcomes
-yet, and its services cost ~0.3 s per case on this machine through the whole pipeline, so 2983
-cases through them (~15 minutes) belong in `benchmarks/disputes.py --seed-figures`, not in the
-suite. Here the 2022 cohort is written in bulk as the court's models store it (one CourtCase per
-dispute with its outcome and times), and `test_court_api_path_is_counted` drives cases through
-the court API end to end to show that what the product writes is what statistics counts. The
-police figures go through the products' own paths (disputes API, disputes workflow, policing
-Excel import), as the policing app's own test does."""
+How the records get in: the 2022 court cohort through the court's ledger import (the JSON batch
+API a filing clerk uses for historical cases: each case in its final state with its dates), and
+`test_court_api_path_is_counted` drives cases through the court API end to end to show that what
+the product writes live is counted the same way. The police figures go through the products' own
+paths (disputes API, disputes workflow, policing Excel import), as the policing app's own test does."""
 
 from __future__ import annotations
 
@@ -24,8 +21,6 @@ from django.test import Client
 from openpyxl import Workbook
 
 from pingan.orgs.demo import ensure_jurisdiction
-
-from .conftest import at
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/statistics"
@@ -44,36 +39,32 @@ def get(client: Client, key: str, **params) -> dict:
 
 
 def load_court_2022(world) -> None:
-    from pingan.court.models import CourtCase
-    from pingan.disputes.models import Category, Dispute
-
+    """The seed's 2022 cohort through the court's ledger import (POST /api/v1/court/import/cases),
+    as the court's filing clerk: 2983 delegated cases with their outcomes and dates."""
     outcomes = (["mediation_document"] * 636 + ["judicial_confirmation"] * 482 + ["performed"] * 100
                 + ["reconciled"] * 80 + ["withdrawn"] * 52 + ["returned"] * 1500 + [""] * 133)
     assert len(outcomes) == 2983
     places = [world.shaomi_cun, world.pingqing, world.huangtupo]
-    category = Category.objects.get(code="contract")
-    disputes = [Dispute(title=f"诉前{i}", facts="合同纠纷", category=category, jurisdiction=places[i % 3],
-                        source="court", external_ref=f"seed-2022-{i}", received_at=at(2022, 1 + i % 12, 1 + i % 28))
-                for i in range(2983)]
-    Dispute.objects.bulk_create(disputes, batch_size=500)
-    by_ref = dict(Dispute.objects.filter(external_ref__startswith="seed-2022-").values_list("external_ref", "pk"))
-    cases = []
+    rows = []
     for i, outcome in enumerate(outcomes):
         month, day = 1 + i % 12, 1 + i % 28
-        delegated = at(2022, month, day, 9)
-        # the last delegations of December end in January 2023: delegated in 2022, counted there
-        done = at(2022, month, min(day + 2, 28), 16) if month < 12 or day < 20 else at(2023, 1, 5)
-        cases.append(CourtCase(
-            court=world.court, dispute_id=by_ref[f"seed-2022-{i}"], claim="诉讼请求", received_on=delegated.date(),
-            state="in_mediation" if not outcome else ("returned_for_filing" if outcome == "returned" else "resolved"),
-            delegated_to=world.committee, delegated_at=delegated, outcome=outcome,
-            outcome_at=done if outcome else None, return_reason="failed" if outcome == "returned" else ""))
-    # Outcomes dated in January 2023 would leave 2022; keep the seed's 1350 in 2022 by moving
-    # those few successes to 31 December (still after their delegation).
-    for c in cases:
-        if c.outcome and c.outcome != "returned" and c.outcome_at.year == 2023:
-            c.outcome_at = at(2022, 12, 31, 23, 30)
-    CourtCase.objects.bulk_create(cases, batch_size=500)
+        delegated = date(2022, month, day)
+        # the last delegations of December end in January 2023: delegated in 2022, counted there;
+        # successes among them are dated 31 December so the seed's 1350 stay in 2022
+        done = date(2022, month, min(day + 2, 28)) if month < 12 or day < 20 else date(2023, 1, 5)
+        if outcome and outcome != "returned" and done.year == 2023:
+            done = date(2022, 12, 31)
+        rows.append({
+            "ref": f"seed-2022-{i}", "title": f"诉前{i}", "facts": "合同纠纷", "claim": "诉讼请求",
+            "category": "contract", "jurisdiction": places[i % 3].code, "received_on": delegated.isoformat(),
+            "parties": [{"role": "applicant", "name": f"原告{i}"}, {"role": "respondent", "name": f"被告{i}"}],
+            "delegated_to": world.committee.code, "delegated_on": delegated.isoformat(), "outcome": outcome,
+            "outcome_on": done.isoformat() if outcome else None, "return_reason": "failed" if outcome == "returned" else "",
+        })
+    r = client_for(world.clerk).post("/api/v1/court/import/cases", {"court": world.court.code, "cases": rows},
+                                     content_type="application/json")
+    assert r.status_code == 200, r.content[:2000]
+    assert (r.json()["created"], r.json()["errors"]) == (2983, [])
 
 
 def test_court_2022_seed_figures_from_the_statistics_api(world):
