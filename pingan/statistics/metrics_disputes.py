@@ -126,9 +126,11 @@ register(Metric("disputes.routed", _("分流（按层级）"), "Hand-overs to ti
 register(Metric("disputes.mediated", _("调解结案"), "Mediations concluded", PIECES, D, DISPUTE,
                 records=_outcomes, jurisdiction_field=J, split=Split("kind", OUTCOME_KINDS), order=40))
 register(Metric("disputes.succeeded", _("调解成功"), "Mediations succeeded", PIECES, D, DISPUTE,
-                records=_succeeded, jurisdiction_field=J, order=50))
+                records=_succeeded, jurisdiction_field=J, order=50,
+                within=("disputes.mediated", lambda kind: kind != "failed")))
 register(Metric("disputes.failed", _("调解不成"), "Mediations failed", PIECES, D, DISPUTE,
-                records=_failed, jurisdiction_field=J, order=60))
+                records=_failed, jurisdiction_field=J, order=60,
+                within=("disputes.mediated", lambda kind: kind == "failed")))
 register(Metric("disputes.success_rate", _("调解成功率"), "Mediation success rate", PERCENT, D, DISPUTE,
                 ratio=("disputes.succeeded", "disputes.mediated"), order=70))
 register(Metric("disputes.referred", _("函件推送"), "Referral letters sent", PIECES, D, DISPUTE,
@@ -139,7 +141,8 @@ register(Metric("disputes.referral_replied", _("函件已回复"), "Referral let
 register(Metric("disputes.followed_up", _("回访"), "Follow-up visits", TIMES, D, DISPUTE,
                 records=_follow_ups, jurisdiction_field=J, split=Split("satisfaction", SATISFACTION), order=90))
 register(Metric("disputes.satisfied", _("回访满意（含基本满意）"), "Follow-ups satisfied", TIMES, D, DISPUTE,
-                records=_satisfied, jurisdiction_field=J, order=95))
+                records=_satisfied, jurisdiction_field=J, order=95,
+                within=("disputes.followed_up", lambda s: s in ("satisfied", "basically"))))
 register(Metric("disputes.satisfaction_rate", _("回访满意率"), "Follow-up satisfaction rate", PERCENT, D, DISPUTE,
                 ratio=("disputes.satisfied", "disputes.followed_up"), order=97))
 
@@ -174,12 +177,14 @@ register(Metric("court.succeeded", _("委派调解成功"), "Delegated cases suc
                                         "on_the_spot": _("现场兑现、和好、撤诉")},
                             groups=dict.fromkeys(ON_THE_SPOT, "on_the_spot"))))
 register(Metric("court.mediation_document", _("出具调解书"), "Court mediation documents", PIECES, C, CASE,
-                records=lambda ctx: _court_outcomes(ctx, "mediation_document"), jurisdiction_field=J, order=31))
+                records=lambda ctx: _court_outcomes(ctx, "mediation_document"), jurisdiction_field=J, order=31,
+                within=("court.succeeded", lambda outcome: outcome == "mediation_document")))
 register(Metric("court.judicial_confirmation", _("司法确认"), "Judicial confirmations", PIECES, C, CASE,
-                records=lambda ctx: _court_outcomes(ctx, "judicial_confirmation"), jurisdiction_field=J, order=32))
+                records=lambda ctx: _court_outcomes(ctx, "judicial_confirmation"), jurisdiction_field=J, order=32,
+                within=("court.succeeded", lambda outcome: outcome == "judicial_confirmation")))
 register(Metric("court.on_the_spot", _("现场兑现、和好、撤诉"), "Performed on the spot, reconciled or withdrawn",
                 PIECES, C, CASE, records=lambda ctx: _court_outcomes(ctx, *ON_THE_SPOT), jurisdiction_field=J,
-                order=33))
+                order=33, within=("court.succeeded", lambda outcome: outcome in ON_THE_SPOT)))
 register(Metric("court.returned", _("转立案"), "Returned for filing", PIECES, C, CASE,
                 records=lambda ctx: _court_outcomes(ctx, "returned"), jurisdiction_field=J, order=40,
                 split=Split("return_reason", {"refused": _("当事人不同意调解"), "failed": _("调解不成"),

@@ -84,6 +84,11 @@ class Metric:
     compute: Callable[[Context], Number | None] | None = None
     cases_url: Callable[[Context], str | None] | None = None
     order: int = 100
+    # (metric key, test on that metric's split value): this metric's records are exactly those of
+    # the other metric whose split value passes, so its counts come from the same grouped query
+    # (a rate's numerator and denominator in one read). `records` stays the definition; tests
+    # check that both agree.
+    within: tuple[str, Callable[[Any], bool]] | None = None
 
     @property
     def is_percent(self) -> bool:
@@ -155,9 +160,57 @@ def _whole_tree(ctx: Context) -> bool:
     return ctx.memo[key]
 
 
+def _grouped(metric: Metric, ctx: Context, by: tuple[str, ...]) -> dict[tuple, int]:
+    """COUNT(*) of the metric's records grouped by the fields `by` (() → the total), memoised per
+    request. A coarser grouping is summed from a finer one already fetched, so a request for the
+    value, the breakdown and the drill-down reads the records once (evaluate fetches the finest
+    first). COUNT(*), not COUNT(id): the covering indexes then answer without the table."""
+    cache = ctx.once(("grouped", metric.key), dict)
+    if by in cache:
+        return cache[by]
+    for finer, rows in cache.items():
+        if set(by) <= set(finer):
+            at = [finer.index(f) for f in by]
+            summed: dict[tuple, int] = {}
+            for key, n in rows.items():
+                k = tuple(key[i] for i in at)
+                summed[k] = summed.get(k, 0) + n
+            cache[by] = summed
+            return summed
+    if metric.within is not None:
+        parent_key, keep = metric.within
+        parent = get(parent_key)
+        assert parent.split is not None
+        out: dict[tuple, int] = {}
+        for key, n in _grouped(parent, ctx, (parent.split.field, *by)).items():
+            if keep(key[0]):
+                out[key[1:]] = out.get(key[1:], 0) + n
+        cache[by] = out
+        return out
+    qs = _records(metric, ctx)
+    if by:
+        cache[by] = {tuple(row[:-1]): row[-1] for row in qs.values_list(*by).annotate(n=Count("*")).order_by()}
+    else:
+        cache[by] = {(): qs.count()}
+    return cache[by]
+
+
+def _prefetch(metric: Metric, ctx: Context, group_by: str | None) -> None:
+    """Fetch the finest grouping this evaluation needs (split × place) in one query."""
+    if metric.ratio is not None:
+        for key in metric.ratio:
+            _prefetch(get(key), ctx, group_by)
+        return
+    if metric.records is None:
+        return
+    by = ((metric.split.field,) if metric.split else ()) + ((metric.jurisdiction_field,) if group_by else ())
+    if by:
+        _grouped(metric, ctx, by)
+
+
 def _count(metric: Metric, ctx: Context) -> Number | None:
     if metric.records is not None:
-        return _records(metric, ctx).count()
+        return sum(_grouped(metric, ctx, ()).values())
     if metric.ratio is not None:
         num, den = (_value(get(k), ctx)[0] for k in metric.ratio)
         return percent(num, den)
@@ -196,7 +249,7 @@ def breakdown(metric: Metric, ctx: Context) -> list[dict[str, Any]]:
         return []
     s = metric.split
     counts = dict.fromkeys(s.labels, 0)
-    for value, n in _records(metric, ctx).values_list(s.field).annotate(n=Count("pk")).order_by():
+    for (value,), n in _grouped(metric, ctx, (s.field,)).items():
         key = s.groups.get(value, value)
         if key in counts:
             counts[key] += n
@@ -216,7 +269,7 @@ def _drill_counts(metric: Metric, ctx: Context, children: list[Jurisdiction]) ->
     """{child path (None for records on the node itself): value}."""
     if metric.records is not None:
         jf = metric.jurisdiction_field
-        by_id = dict(_records(metric, ctx).values_list(jf).annotate(n=Count("pk")).order_by())
+        by_id = {jid: n for (jid,), n in _grouped(metric, ctx, (jf,)).items()}
         paths = dict(Jurisdiction.objects.filter(pk__in=list(by_id)).values_list("pk", "path"))
         out: dict[str | None, Number | None] = {}
         for jid, n in by_id.items():
@@ -266,6 +319,7 @@ def year_on_year(metric: Metric, ctx: Context, current: Number | None) -> dict[s
 
 
 def evaluate(metric: Metric, ctx: Context, *, group_by: str | None = None, compare: bool = True) -> dict[str, Any]:
+    _prefetch(metric, ctx, group_by)
     value, source = _value(metric, ctx)
     return {
         "key": metric.key,
