@@ -237,7 +237,7 @@ def document(request: HttpRequest, pk: int, format: Literal["docx", "pdf"] = "pd
 @scope_required("write")
 @requires("add", Sanction)
 def import_ledger(request: HttpRequest, file: UploadedFile = File(...)):  # noqa: B008
-    return ledger.import_sanctions_ledger(rows=read_table(file.read(), file.name or ""), by=request.user)
+    return ledger.import_sanctions_ledger(file=file, by=request.user)
 
 
 # --- leave --------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def post_travel(request: HttpRequest, payload: list[TravelIn]):
 @scope_required("write")
 @requires("add", TravelRecord)
 def import_travel(request: HttpRequest, file: UploadedFile = File(...)):  # noqa: B008
-    return travel.import_travel_records(rows=read_table(file.read(), file.name or ""), by=request.user)
+    return travel.import_travel_records(rows=read_table(file, file.name or ""), by=request.user)
 
 
 # --- statistics ---------------------------------------------------------------------------------

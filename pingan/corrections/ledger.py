@@ -4,72 +4,82 @@ ledger number; row-level errors; only people the importer may see."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from pingan.core import spreadsheets as ss
 from pingan.core.audit import AuditEvent, record
 from pingan.core.crypto import blind_index
-from pingan.core.deadlines import CHINA
 from pingan.core.idnumber import normalize_id_number, validate_id_number
 from pingan.orgs.permissions import restrict
 
 from .models import Sanction, Supervisee
-from .tables import as_datetime
 
 KIND_BY_LABEL = {str(label): value for value, label in Sanction.Kind.choices} | {
     "提请撤销缓刑": "revocation", "提请撤销假释": "revocation", "收监执行": "custody"}
 YES = {"是", "y", "yes", "true", "1", "系统发现"}
-COLUMNS = {"ledger_number": "台账编号", "id_number": "身份证号", "kind": "措施", "decided_on": "决定日期",
-           "found_by_system": "系统发现", "facts": "事由"}
 
 
-def _clean(row: dict[str, Any], visible) -> dict[str, Any]:
-    get = lambda f: row.get(f, row.get(COLUMNS[f]))  # noqa: E731
-    number = str(get("ledger_number") or "").strip()
-    if not number:
-        raise ValueError(_("缺少台账编号"))
-    kind_raw = str(get("kind") or "").strip()
-    kind = kind_raw if kind_raw in Sanction.Kind.values else KIND_BY_LABEL.get(kind_raw)
+def _kind(value: Any) -> str:
+    raw = ss.text(value)
+    kind = raw if raw in Sanction.Kind.values else KIND_BY_LABEL.get(raw)
     if kind is None:
-        raise ValueError(_("措施无效：%(v)s") % {"v": kind_raw})
-    idn = str(get("id_number") or "").strip()
+        raise ss.CellError(_("措施无效：%(v)s") % {"v": raw})
+    return kind
+
+
+def _found(value: Any) -> bool:
+    return value if isinstance(value, bool) else ss.text(value).lower() in YES
+
+
+LEDGER = ss.Ledger(title="奖惩台账", formats=("xlsx", "csv"), columns=[
+    ss.Column("ledger_number", "台账编号", True, ss.text),
+    ss.Column("id_number", "身份证号", True, ss.text),
+    ss.Column("kind", "措施", True, _kind, tuple(str(label) for _v, label in Sanction.Kind.choices)),
+    ss.Column("decided_on", "决定日期", True, ss.date),
+    ss.Column("found_by_system", "系统发现", False, _found, ("是", "否")),
+    ss.Column("facts", "事由", False, ss.text),
+])
+
+
+def _person(id_number: str, visible) -> Supervisee:
     try:
-        validate_id_number(idn)
+        validate_id_number(id_number)
     except Exception as exc:
         raise ValueError(_("身份证号无效")) from exc
-    person = visible.filter(id_number_hash=blind_index(normalize_id_number(idn))).order_by("-reported_at").first()
+    person = visible.filter(id_number_hash=blind_index(normalize_id_number(id_number))).order_by("-reported_at").first()
     if person is None:
         raise ValueError(_("未找到该社区矫正对象（或无权管理）"))
-    try:
-        decided = as_datetime(get("decided_on"), CHINA).date()
-    except ValueError as exc:
-        raise ValueError(_("决定日期格式无效")) from exc
-    found = get("found_by_system")
-    found_bool = found if isinstance(found, bool) else str(found or "").strip().lower() in YES
-    return {"ledger_number": number[:60], "kind": kind, "supervisee": person, "decided_on": decided,
-            "found_by_system": found_bool, "facts": str(get("facts") or "").strip() or _("（台账导入）")}
+    return person
 
 
-def import_sanctions_ledger(*, rows: list[dict[str, Any]], by) -> dict[str, Any]:
+def import_sanctions_ledger(*, file: bytes | IO[bytes], by) -> dict[str, Any]:
+    """Rows with errors are reported by row number and skipped; the others are written (each with
+    its audit entry), a ledger number already stored counts as a duplicate."""
+    rows = list(ss.read(file, LEDGER))  # FileRejected (422) for a file that cannot be read as a whole
     visible = restrict(Supervisee.objects.all(), by, "change")
     errors: dict[str, list[dict[str, str]]] = {}
     created = duplicates = 0
-    for i, row in enumerate(rows, start=2):
+    for number, v, cell_errors in rows:
         try:
-            v = _clean(row, visible)
+            if cell_errors:
+                raise ValueError("；".join(f"{e.column}：{e.message}" for e in cell_errors))
+            person = _person(v["id_number"], visible)
         except ValueError as exc:
-            errors[str(i)] = [{"code": "invalid", "message": str(exc)}]
+            errors[str(number)] = [{"code": "invalid", "message": str(exc)}]
             continue
-        if Sanction.objects.filter(ledger_number=v["ledger_number"]).exists():
+        ledger_number = v["ledger_number"][:60]
+        if Sanction.objects.filter(ledger_number=ledger_number).exists():
             duplicates += 1
             continue
-        person = v.pop("supervisee")
         state = Sanction.State.NOTIFIED if v["kind"] in ("admonition", "warning") else Sanction.State.SUBMITTED
         with transaction.atomic():
-            s = Sanction.objects.create(supervisee=person, justice_office_id=person.justice_office_id, state=state,
-                                        proposed_kind=v["kind"], **v)
+            s = Sanction.objects.create(
+                supervisee=person, justice_office_id=person.justice_office_id, state=state, proposed_kind=v["kind"],
+                ledger_number=ledger_number, kind=v["kind"], decided_on=v["decided_on"],
+                found_by_system=bool(v["found_by_system"]), facts=v["facts"] or _("（台账导入）"))
             record(actor=by, event_type=AuditEvent.CORRECTIONS_CHANGED, action="sanction_imported", obj=s,
                    after={"ledger_number": s.ledger_number, "kind": s.kind, "found_by_system": s.found_by_system})
         created += 1
