@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "court"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("cases/", views.case_list, name="list"),
     path("roster/", views.roster, name="roster"),
+    path("import/", views_import.import_page, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
     path("cases/<uuid:uuid>/", views.case_detail, name="detail"),
     path("cases/<uuid:uuid>/do/<slug:action>/", views.case_action, name="action"),
     path("cases/<uuid:uuid>/documents/<slug:kind>.<slug:fmt>", views.document, name="document"),
