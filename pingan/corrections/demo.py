@@ -83,6 +83,10 @@ def load_demo(*, stdout=None):
                               source="app", now=now)
     services.scan_silence()
     drain()
+    from .demo_supervision import load_supervision_demo  # check-ins, search, monitoring, evaluation
+
+    load_supervision_demo(stdout=stdout)
+    drain()
     if stdout is not None:
         stdout.write(f"corrections: {created} 名社区矫正对象（含越界、失联示例），告警已生成\n")
     return None
