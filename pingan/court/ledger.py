@@ -84,7 +84,7 @@ def _case_row(values: dict[str, Any], cats: dict[str, str], orgs: dict[str, str]
         facts=values.get("facts") or "", claim=values.get("claim") or "",
         category=cats.get(category, category), jurisdiction=str(values.get("jurisdiction") or ""),
         received_on=values.get("received_on"), parties=_parties(values),
-        amount=values.get("amount") if values.get("amount") is not None else Decimal("0"),
+        amount=Decimal(values.get("amount") or 0),
         filing_division=values.get("filing_division") or "", delegated_to=orgs.get(org, org),
         delegated_on=values.get("delegated_on"), outcome=values.get("outcome") or "",
         outcome_on=values.get("outcome_on"), return_reason=values.get("return_reason") or "",
