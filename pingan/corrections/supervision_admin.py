@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from pingan.core.audit import AuditEvent
 from pingan.core.errors import ApplicationError
@@ -51,7 +52,7 @@ class SearchTaskAdmin(_ReadOnly):
 
 
 class DecisionAdminForm(forms.ModelForm):
-    ground = forms.ChoiceField(label="法定情形（社区矫正法第二十九条）")
+    ground = forms.ChoiceField(label=gettext_lazy("法定情形（社区矫正法第二十九条）"))
 
     class Meta:
         model = MonitoringDecision

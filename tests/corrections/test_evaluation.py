@@ -151,3 +151,12 @@ def test_page_and_excel_export(world):
         assert by_office["蟠龙司法所"][0] == 1 and by_office["蟠龙司法所"][4] == 1.0
         assert by_office["勺米司法所"][13] == 2 and by_office["勺米司法所"][14] == 16.0
     assert AuditEntry.objects.filter(action="evaluation_exported").count() == 2
+
+
+@pytest.mark.django_db
+def test_menu_for_staff_and_home_panel_for_district_leaders(world):
+    assert "/corrections/evaluation/" in login(world["staff_a"]).get("/").content.decode()
+    leader = User.objects.create_user(username="leader2", password="x-long-password")
+    leader.roles.add(Role.objects.get(code="district_leader"))
+    home = login(leader).get("/")
+    assert home.status_code == 200 and "/corrections/evaluation/" in home.content.decode()

@@ -169,3 +169,16 @@ def test_workflows_match_models_and_jobs_are_registered():
     names = {j.name for j in periodic_jobs()}
     assert {"corrections.remind_search_tasks", "corrections.remind_monitoring_expiry",
             "corrections.expire_monitoring"} <= names
+
+
+@pytest.mark.django_db
+def test_alert_queue_form_opens_the_search(sup, make_supervisee):
+    person, _d, _t = make_supervisee(name="核查戊")
+    alert = _silence(person)
+    staff = login(sup["staff_a"])
+    assert "失去联系（立即组织查找）" in staff.get("/corrections/alerts/").content.decode()
+    r = staff.post(f"/corrections/alerts/{alert.pk}/verify/", {"outcome": "violation", "reason": "关机两天，家中无人",
+                                                               "prohibition": "none", "out_of_contact": "on"})
+    assert r.status_code == 302
+    task = SearchTask.objects.get()
+    assert (task.alert_id, task.trigger, task.reason) == (alert.pk, "alert", "关机两天，家中无人")
