@@ -284,6 +284,17 @@ def _new_refs(model, rows: list[ss.Row], ledger: Ledger, result: ImportResult, *
     return out
 
 
+def _insert(model, objs: list, line: dict[int, int], result: ImportResult, by, ledger: Ledger) -> None:
+    """Bulk-insert validated rows, then check the importer may add each stored row (a row outside
+    the scope is an error, and the caller's transaction rolls the file back)."""
+    model.objects.bulk_create(objs, batch_size=1000)
+    if connection_needs_refetch(objs):
+        ids = dict(model.objects.filter(external_ref__in=[o.external_ref for o in objs]).values_list("external_ref", "pk"))
+        for o in objs:
+            o.pk = o.id = ids[o.external_ref]
+    _check_scope(model, objs, line, result, by, ledger)
+
+
 def _check_scope(model, created: list, refs: dict[int, int], result: ImportResult, by, ledger: Ledger) -> None:
     ids = [obj.pk for obj in created]
     allowed = set()
@@ -316,12 +327,7 @@ def _import_households(*, rows, ledger, by, result: ImportResult) -> None:
         line[id(h)] = n
     if result.errors:
         return
-    Household.objects.bulk_create(objs, batch_size=1000)
-    if connection_needs_refetch(objs):
-        ids = dict(Household.objects.filter(external_ref__in=[h.external_ref for h in objs]).values_list("external_ref", "pk"))
-        for h in objs:
-            h.pk = h.id = ids[h.external_ref]
-    _check_scope(Household, objs, line, result, by, ledger)
+    _insert(Household, objs, line, result, by, ledger)
     today = timezone.localdate()
     Assignment.objects.bulk_create(
         [Assignment(officer=o, agency=o.agency, household=h, starts_on=today) for h, o in zip(objs, officers, strict=True)
@@ -366,12 +372,7 @@ def _import_visits(*, rows, ledger, by, result: ImportResult) -> None:
         line[id(v)] = n
     if result.errors:
         return
-    Visit.objects.bulk_create(objs, batch_size=1000)
-    if connection_needs_refetch(objs):
-        ids = dict(Visit.objects.filter(external_ref__in=[v.external_ref for v in objs]).values_list("external_ref", "pk"))
-        for v in objs:
-            v.pk = v.id = ids[v.external_ref]
-    _check_scope(Visit, objs, line, result, by, ledger)
+    _insert(Visit, objs, line, result, by, ledger)
     result.created = len(objs)
     if objs:
         from .models import OverdueFlag

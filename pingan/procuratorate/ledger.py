@@ -317,13 +317,18 @@ def _suspect_values(s: Suspect) -> tuple:
     return tuple(getattr(s, f) for f in SUSPECT_COMPARE)
 
 
+def _importers_procuratorate(by) -> Agency:
+    procuratorate = by.agency if by is not None and getattr(by, "agency_id", None) else None
+    if procuratorate is None or procuratorate.kind != Agency.Kind.PROCURATORATE:
+        raise ValidationError({"file": _("只有检察院的工作人员可以导入检察院台账。")})
+    return procuratorate
+
+
 def import_minor_cases(rows: list[_Row], *, by, dry_run: bool = False) -> Report:
     report = Report("minor_cases", rows=len(rows))
     err = _Errors(report, CASE_COLUMNS)
     look = _Lookups()
-    procuratorate = by.agency if by is not None and getattr(by, "agency_id", None) else None
-    if procuratorate is None or procuratorate.kind != Agency.Kind.PROCURATORATE:
-        raise ValidationError({"file": _("只有检察院的工作人员可以导入检察院台账。")})
+    procuratorate = _importers_procuratorate(by)
     groups: OrderedDict[str, list[_Row]] = OrderedDict()
     for row in rows:
         number = str(row.get("number", "")).strip()
@@ -451,9 +456,7 @@ def import_early_involvements(rows: list[_Row], *, by, dry_run: bool = False) ->
     report = Report("early_involvements", rows=len(rows))
     err = _Errors(report, EARLY_COLUMNS)
     look = _Lookups()
-    procuratorate = by.agency if by is not None and getattr(by, "agency_id", None) else None
-    if procuratorate is None or procuratorate.kind != Agency.Kind.PROCURATORATE:
-        raise ValidationError({"file": _("只有检察院的工作人员可以导入检察院台账。")})
+    procuratorate = _importers_procuratorate(by)
     outcomes = {str(label): v for v, label in EarlyInvolvement.Outcome.choices}
     parsed: list[EarlyInvolvement] = []
     seen: set[str] = set()
