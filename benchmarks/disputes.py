@@ -7,9 +7,16 @@ ledger (台账) import.
     python benchmarks/disputes.py --import-rows 2000 --runs 30     # quicker
     python benchmarks/disputes.py --seed-figures                   # + the court's 2022 seed
                                                                    #   figures through court services
+    python benchmarks/disputes.py --keep                           # reuse the seeded databases
 
 Each backend runs in a fresh database in a child process (SQLite file in a temp dir; PostgreSQL
-database `pingan_bench_disputes` on DATABASE_URL's server, dropped and recreated). Set-up is bulk
+database `pingan_bench_disputes` on DATABASE_URL's server, dropped and recreated). With --keep the
+seeded database is kept and reused by the next --keep run of the same size (SQLite file under
+var/bench-disputes/, PostgreSQL database --pg-db): seeding 1M rows takes a quarter of an hour.
+New migrations (indexes) are applied to the kept database, then ANALYZE; each run imports its
+ledger under fresh ledger numbers.
+
+Set-up is bulk
 inserts (not timed): disputes spread over the district's townships and ~10 demo villages each,
 five years of 受理时间, every state and colour, an outcome for 40 %, a follow-up for 20 %, a court
 case for 10 % (delegated, with the court's outcome mix). Goals (issue 4): list p95 ≤ 100 ms and
@@ -39,19 +46,27 @@ def parent(args) -> None:
         if backend == "sqlite":
             env.pop("DATABASE_URL", None)
             n = n or 100_000
+            if args.keep:
+                kept = REPO / "var" / "bench-disputes" / str(n)
+                kept.mkdir(parents=True, exist_ok=True)
+                env["DATABASE_URL"] = f"sqlite:///{kept / 'pingan.sqlite3'}"
         else:
             url = os.environ.get("DATABASE_URL", PG_DEFAULT)
             url = url if url.startswith("postgres") else PG_DEFAULT
             import psycopg
 
             base = url.rpartition("/")[0]
+            name = args.pg_db
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-                conn.execute(f"CREATE DATABASE {DB_NAME}")
-            env["DATABASE_URL"] = f"{base}/{DB_NAME}"
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                if not (args.keep and exists):
+                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                    conn.execute(f"CREATE DATABASE {name}")
+            env["DATABASE_URL"] = f"{base}/{name}"
             n = n or 1_000_000
         cmd = [sys.executable, __file__, "--backends", backend, "--disputes", str(n), "--runs", str(args.runs),
-               "--import-rows", str(args.import_rows)] + (["--seed-figures"] if args.seed_figures else [])
+               "--import-rows", str(args.import_rows)] + (["--seed-figures"] if args.seed_figures else []) \
+            + (["--keep"] if args.keep else [])
         subprocess.run(cmd, env=env, check=True, cwd=REPO)
 
 
@@ -67,9 +82,9 @@ def child(args) -> None:  # noqa: C901 — one linear script
     import datetime as dt
     import io
     import random
-    from zoneinfo import ZoneInfo
 
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
     from django.db import connection, reset_queries
@@ -81,12 +96,10 @@ def child(args) -> None:  # noqa: C901 — one linear script
     call_command("migrate", verbosity=0)
     from pingan.court.models import CourtCase
     from pingan.disputes import ledger
-    from pingan.disputes.models import Category, Dispute, FollowUp, Outcome
+    from pingan.disputes.models import Category, Dispute
     from pingan.disputes.selectors import DisputeFilters, dispute_list
-    from pingan.disputes.services import build_search_text
     from pingan.orgs.demo import ensure_agency
     from pingan.orgs.models import Jurisdiction
-    from pingan.orgs.seed import seed
     from pingan.orgs.services import create_user
     from pingan.statistics import registry, selectors
 
@@ -98,71 +111,28 @@ def child(args) -> None:  # noqa: C901 — one linear script
 
     # --- set-up (not timed) ---------------------------------------------------------------------
     t0 = time.perf_counter()
-    seed()
-    from pingan.disputes.seed import seed as disputes_seed
-
-    disputes_seed()
-    leader = create_user(by=None, username="bench_leader", password="bench-Pass-2026", roles=["district_leader"],
-                         agency=ensure_agency("plc"), check_password=False)
+    expected_cases = sum(1 for k in range(n) if k % 10 == 3)
+    kept = (args.keep and Dispute.objects.filter(external_ref=f"B{n - 1}").exists()
+            and not Dispute.objects.filter(external_ref=f"B{n}").exists()
+            and CourtCase.objects.count() == expected_cases)
+    if kept:
+        if vendor == "postgresql":
+            vacuum_analyze(connection)
+        print(f"set-up: reusing the kept database ({time.perf_counter() - t0:.0f} s)", flush=True)
+    elif Dispute.objects.exists():
+        raise SystemExit("the kept database is incomplete or of another size: drop it, or run without --keep")
+    else:
+        seed_data(n, vendor, batch=5000)
+        print(f"set-up: {time.perf_counter() - t0:.0f} s", flush=True)
+    leader = get_user_model().objects.get(username="bench_leader")
     district = Jurisdiction.objects.get(code=settings.PINGAN_DISTRICT_CODE)
     townships = list(Jurisdiction.objects.filter(parent=district, is_active=True).order_by("code"))
-    villages = [Jurisdiction(code=f"{t.code[:9]}{800 + k:03d}", name=f"{t.name}测试村{k}", level=3, kind="村",
-                             parent=t, path=f"{t.path}{t.code[:9]}{800 + k:03d}/", is_demo=True)
-                for t in townships for k in range(10)]
-    Jurisdiction.objects.bulk_create(villages)
     places = list(Jurisdiction.objects.filter(level=3, path__startswith=district.path)) + townships
     cats = list(Category.objects.all())
     court = ensure_agency("court")
     committee = ensure_agency("mc-t-shaomi")
     rng = random.Random(42)
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = dt.datetime(2021, 1, 1, tzinfo=zone)
-    span = (dt.datetime(2026, 1, 1, tzinfo=zone) - start).total_seconds()
-    states = ["received", "graded", "routed", "accepted", "mediating", "agreed", "failed", "closed", "followed_up"]
-    grades = [None, "blue", "blue", "blue", "yellow", "yellow", "red"]
-    sources = ["web", "api", "excel", "court", "police", "hotline", "visit"]
-    batch = 5000
-    created = 0
-    while created < n:
-        rows = []
-        for i in range(created, min(n, created + batch)):
-            cat = cats[i % len(cats)]
-            title = f"{cat.name}纠纷{i}"
-            facts = f"第{i}号：双方因{cat.name}发生争执，村委会多次调解未果。"
-            rows.append(Dispute(
-                title=title, facts=facts, category=cat, jurisdiction=places[rng.randrange(len(places))],
-                received_at=start + dt.timedelta(seconds=rng.random() * span), state=rng.choice(states),
-                grade=rng.choice(grades), source=rng.choice(sources), external_ref=f"B{i}",
-                search_text=build_search_text(Dispute(title=title, facts=facts, number=""), [f"当事人{i}"])))
-        Dispute.objects.bulk_create(rows, batch_size=batch)
-        created += len(rows)
-    ids = list(Dispute.objects.order_by("pk").values_list("pk", "received_at"))
-    outcomes, follow_ups, cases = [], [], []
-    kinds = ["agreement", "agreement", "oral_agreement", "performed", "reconciled", "withdrawn", "failed"]
-    court_mix = (["mediation_document"] * 636 + ["judicial_confirmation"] * 482 + ["performed"] * 232
-                 + ["returned"] * 1633)
-    for k, (pk, received) in enumerate(ids):
-        day = (received + dt.timedelta(days=10)).astimezone(zone).date()
-        if k % 5 < 2:
-            kind = kinds[k % len(kinds)]
-            outcomes.append(Outcome(dispute_id=pk, kind=kind, decided_on=day, reason="不同意" if kind == "failed" else "",
-                                    content="口头协议内容" if kind == "oral_agreement" else ""))
-        if k % 5 == 0:
-            follow_ups.append(FollowUp(dispute_id=pk, due_on=day, method="phone", done_at=received + dt.timedelta(days=20),
-                                       satisfaction=rng.choice(["satisfied", "basically", "dissatisfied"])))
-        if k % 10 == 3:
-            outcome = court_mix[k % len(court_mix)]
-            cases.append(CourtCase(court=court, dispute_id=pk, claim="诉讼请求", received_on=received.date(),
-                                   delegated_to=committee, delegated_at=received, outcome=outcome,
-                                   outcome_at=received + dt.timedelta(days=12), state="resolved",
-                                   return_reason="failed" if outcome == "returned" else ""))
-    for objs, model in ((outcomes, Outcome), (follow_ups, FollowUp), (cases, CourtCase)):
-        model.objects.bulk_create(objs, batch_size=batch)
-    if vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    print(f"set-up: {time.perf_counter() - t0:.0f} s ({len(outcomes):,} outcomes, {len(follow_ups):,} follow-ups, "
-          f"{len(cases):,} court cases)", flush=True)
+    run_id = time.strftime("%m%d%H%M%S")  # a kept database gets a fresh set of ledger numbers per run
 
     def measure(label: str, fn, runs: int = args.runs) -> None:
         fn()  # warm-up
@@ -197,7 +167,8 @@ def child(args) -> None:  # noqa: C901 — one linear script
     url_list = reverse("disputes:list")
     measure("page: /disputes/ (township filter)", lambda: client.get(url_list, {"jurisdiction": shaomi.code}))
     sample = list(Dispute.objects.order_by("?").values_list("uuid", flat=True)[:50]) if vendor != "sqlite" else \
-        [Dispute.objects.filter(pk=pk).values_list("uuid", flat=True)[0] for pk, _ in rng.sample(ids, 50)]
+        [Dispute.objects.filter(pk=pk).values_list("uuid", flat=True)[0]
+         for pk in rng.sample(list(Dispute.objects.values_list("pk", flat=True)), 50)]
     it = iter(sample * (args.runs + 2))
     measure("page: /disputes/<uuid>/ (detail)", lambda: client.get(reverse("disputes:detail", args=[next(it)])))
 
@@ -240,14 +211,14 @@ def child(args) -> None:  # noqa: C901 — one linear script
                    "当事人2姓名或名称"])
         for i in range(args.import_rows):
             v = places[i % len(places)]
-            ws.append([f"IMP{i}", f"导入纠纷{i}", cats[i % len(cats)].name, v.code, "2025-06-01", 1000 + i,
+            ws.append([f"IMP{run_id}-{i}", f"导入纠纷{i}", cats[i % len(cats)].name, v.code, "2025-06-01", 1000 + i,
                        "台账导入的纠纷事实", f"甲{i}", f"乙{i}"])
         buf = io.BytesIO()
         wb.save(buf)
         upload = SimpleUploadedFile("ledger.xlsx", buf.getvalue())
         reset_queries()
         t = time.perf_counter()
-        importer = create_user(by=None, username="bench_importer", password="bench-Pass-2026", roles=["admin"],
+        importer = create_user(by=None, username=f"bench_importer{run_id}", password="bench-Pass-2026", roles=["admin"],
                                agency=ensure_agency("plc"), check_password=False, is_superuser=True)
         job = ledger.preview(upload=upload, by=importer, mode="valid")
         t_preview = time.perf_counter() - t
@@ -262,6 +233,103 @@ def child(args) -> None:  # noqa: C901 — one linear script
 
     if args.seed_figures:
         seed_figures(leader, committee, court)
+
+
+def vacuum_analyze(connection) -> None:
+    """What autovacuum does to a table after bulk inserts (it is off on the development server):
+    statistics for the planner and the visibility map that index-only scans need."""
+    connection.ensure_connection()
+    raw = connection.connection
+    autocommit = raw.autocommit
+    raw.autocommit = True  # VACUUM cannot run inside a transaction block
+    try:
+        with raw.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+    finally:
+        raw.autocommit = autocommit
+
+
+def seed_data(n: int, vendor: str, *, batch: int) -> None:
+    """Bulk inserts: the reference data, a district leader, 10 test villages per township, n disputes
+    and their outcomes, follow-ups and court cases."""
+    import datetime as dt
+    import random
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.db import connection
+
+    from pingan.court.models import CourtCase
+    from pingan.disputes.models import Category, Dispute, FollowUp, Outcome
+    from pingan.disputes.services import build_search_text
+    from pingan.orgs.demo import ensure_agency
+    from pingan.orgs.models import Jurisdiction
+    from pingan.orgs.seed import seed
+    from pingan.orgs.services import create_user
+
+    seed()
+    from pingan.disputes.seed import seed as disputes_seed
+
+    disputes_seed()
+    create_user(by=None, username="bench_leader", password="bench-Pass-2026", roles=["district_leader"],
+                agency=ensure_agency("plc"), check_password=False)
+    district = Jurisdiction.objects.get(code=settings.PINGAN_DISTRICT_CODE)
+    townships = list(Jurisdiction.objects.filter(parent=district, is_active=True).order_by("code"))
+    villages = [Jurisdiction(code=f"{t.code[:9]}{800 + k:03d}", name=f"{t.name}测试村{k}", level=3, kind="村",
+                             parent=t, path=f"{t.path}{t.code[:9]}{800 + k:03d}/", is_demo=True)
+                for t in townships for k in range(10)]
+    Jurisdiction.objects.bulk_create(villages)
+    places = list(Jurisdiction.objects.filter(level=3, path__startswith=district.path)) + townships
+    cats = list(Category.objects.all())
+    court = ensure_agency("court")
+    committee = ensure_agency("mc-t-shaomi")
+    rng = random.Random(42)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = dt.datetime(2021, 1, 1, tzinfo=zone)
+    span = (dt.datetime(2026, 1, 1, tzinfo=zone) - start).total_seconds()
+    states = ["received", "graded", "routed", "accepted", "mediating", "agreed", "failed", "closed", "followed_up"]
+    grades = [None, "blue", "blue", "blue", "yellow", "yellow", "red"]
+    sources = ["web", "api", "excel", "court", "police", "hotline", "visit"]
+    created = 0
+    while created < n:
+        rows = []
+        for i in range(created, min(n, created + batch)):
+            cat = cats[i % len(cats)]
+            title = f"{cat.name}纠纷{i}"
+            facts = f"第{i}号：双方因{cat.name}发生争执，村委会多次调解未果。"
+            rows.append(Dispute(
+                title=title, facts=facts, category=cat, jurisdiction=places[rng.randrange(len(places))],
+                received_at=start + dt.timedelta(seconds=rng.random() * span), state=rng.choice(states),
+                grade=rng.choice(grades), source=rng.choice(sources), external_ref=f"B{i}",
+                search_text=build_search_text(Dispute(title=title, facts=facts, number=""), [f"当事人{i}"])))
+        Dispute.objects.bulk_create(rows, batch_size=batch)
+        created += len(rows)
+    pairs = list(Dispute.objects.order_by("pk").values_list("pk", "received_at"))
+    outcomes, follow_ups, cases = [], [], []
+    kinds = ["agreement", "agreement", "oral_agreement", "performed", "reconciled", "withdrawn", "failed"]
+    court_mix = (["mediation_document"] * 636 + ["judicial_confirmation"] * 482 + ["performed"] * 232
+                 + ["returned"] * 1633)
+    for k, (pk, received) in enumerate(pairs):
+        day = (received + dt.timedelta(days=10)).astimezone(zone).date()
+        if k % 5 < 2:
+            kind = kinds[k % len(kinds)]
+            outcomes.append(Outcome(dispute_id=pk, kind=kind, decided_on=day, reason="不同意" if kind == "failed" else "",
+                                    content="口头协议内容" if kind == "oral_agreement" else ""))
+        if k % 5 == 0:
+            follow_ups.append(FollowUp(dispute_id=pk, due_on=day, method="phone", done_at=received + dt.timedelta(days=20),
+                                       satisfaction=rng.choice(["satisfied", "basically", "dissatisfied"])))
+        if k % 10 == 3:
+            outcome = court_mix[k % len(court_mix)]
+            cases.append(CourtCase(court=court, dispute_id=pk, claim="诉讼请求", received_on=received.date(),
+                                   delegated_to=committee, delegated_at=received, outcome=outcome,
+                                   outcome_at=received + dt.timedelta(days=12), state="resolved",
+                                   return_reason="failed" if outcome == "returned" else ""))
+    for objs, model in ((outcomes, Outcome), (follow_ups, FollowUp), (cases, CourtCase)):
+        model.objects.bulk_create(objs, batch_size=batch)
+    if vendor == "postgresql":
+        vacuum_analyze(connection)
+    print(f"seeded: ({len(outcomes):,} outcomes, {len(follow_ups):,} follow-ups, "
+          f"{len(cases):,} court cases)", flush=True)
 
 
 def seed_figures(leader, committee, court) -> None:
@@ -335,6 +403,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--seed-figures", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded databases and reuse them next time")
+    parser.add_argument("--pg-db", default=DB_NAME, help=f"PostgreSQL database name (default {DB_NAME})")
     args = parser.parse_args()
     if os.environ.get("PINGAN_BENCH_CHILD"):
         child(args)

@@ -88,6 +88,8 @@ def work_context(*, user, dispute: Dispute) -> dict[str, Any]:
     state = dispute.state
     agreement = dispute.agreements.select_related("committee").first()
     routing = current_routing(dispute)
+    signatures = list(agreement.signatures.all()) if agreement else []
+    signed_parties = {s.party_id for s in signatures}  # one query for the page, not one per party
     can = {
         "grade": moves.get("grade", False),
         "override": may["grade"] and state not in ("received",) and dispute.grade is not None,
@@ -125,10 +127,9 @@ def work_context(*, user, dispute: Dispute) -> dict[str, Any]:
         "notes": list(dispute.notes.select_related("author")),
         "outcomes": list(dispute.outcomes.all()),
         "agreement": agreement,
-        "signatures": list(agreement.signatures.all()) if agreement else [],
+        "signatures": signatures,
         "missing_signatures": missing_signatures(agreement) if agreement else [],
-        "unsigned_parties": [p for p in dispute.parties.all()
-                             if agreement and not agreement.signatures.filter(party=p).exists()],
+        "unsigned_parties": [p for p in dispute.parties.all() if p.pk not in signed_parties] if agreement else [],
         "referrals": list(dispute.referrals.select_related("recipient", "deadline")),
         "follow_ups": list(dispute.follow_ups.all()),
         "now": timezone.now(),
