@@ -50,6 +50,11 @@ class VisitForm(forms.Form):
         return data
 
 
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("风险等级"), choices=Grade.choices)
+    reason = forms.CharField(label=_("定级理由"), max_length=500)
+
+
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("化解情况"), widget=forms.Textarea(attrs={"rows": 3}))
 

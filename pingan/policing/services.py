@@ -308,6 +308,32 @@ def report_hazard(*, data: Mapping[str, Any], by, visit: Visit | None = None) ->
     return hazard
 
 
+@transaction.atomic
+def grade_hazard(*, hazard: Hazard, by, grade: str, reason: str) -> Hazard:
+    """The officer's grading (定级) after seeing the place: sets the risk colour, which decides
+    the tier that mediates once the hazard is pushed into a dispute. The rule set's proposal stays
+    in `grading` beside the officer's decision and reason, so the audit shows both."""
+    hazard = Hazard.objects.select_for_update().get(pk=hazard.pk)
+    _check(by, hazard, "change")
+    if grade not in GRADE_ORDER:
+        raise ValidationError({"grade": _("请选择风险等级（蓝、黄、红）。")}, code="invalid")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写定级理由。")}, code="required")
+    if hazard.state not in OPEN_STATES:
+        raise ApplicationError(_("隐患已化解，不能再定级。"), code="closed")
+    before = {"grade": hazard.grade}
+    proposed = hazard.grading.get("proposed", hazard.grade) if isinstance(hazard.grading, dict) else hazard.grade
+    hazard.grading = {**(hazard.grading or {}), "proposed": proposed,
+                      "officer": {"grade": grade, "reason": reason, "by": getattr(by, "pk", None),
+                                  "at": timezone.now().isoformat()}}
+    hazard.grade, hazard.updated_at = grade, timezone.now()
+    hazard.save(update_fields=["grade", "grading", "updated_at"])
+    record(actor=by, event_type=AuditEvent.POLICING_CHANGED, action="policing.hazard.grade", obj=hazard,
+           before=before, after={"grade": grade, "proposed": proposed}, reason=reason)
+    return hazard
+
+
 def advance_hazard(*, hazard: Hazard, name: str, by, reason: str = "", data: dict | None = None,
                    updates: dict[str, Any] | None = None):
     """One step of the seven-step method (link, push, resolve, control, revisit, publicise)."""

@@ -23,6 +23,7 @@ from pingan.orgs.permissions import has_object_permission as can_object
 
 from . import ledger, selectors, services
 from .forms import (
+    GradeForm,
     HazardFilterForm,
     LetterForm,
     PeriodForm,
@@ -94,6 +95,7 @@ def hazard_detail(request, uuid):
         "actions": [a for a in actions if a.name not in ("resolve", "push")],
         "may_change": may_change,
         "resolve_form": ResolveForm(), "letter_form": LetterForm(), "dispute_form": ToDisputeForm(),
+        "grade_form": GradeForm(initial={"grade": hazard.grade}),
         "pushes": hazard.pushes.all(),
     }
     return render(request, "policing/hazard_detail.html", context)
@@ -106,7 +108,12 @@ def hazard_act(request, uuid):
     hazard = selectors.get_hazard(user=request.user, uuid=uuid, action="change")
     act = request.POST.get("act", "")
     try:
-        if act == "resolve":
+        if act == "grade":
+            form = GradeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errs in form.errors.values() for e in errs])
+            services.grade_hazard(hazard=hazard, by=request.user, **form.cleaned_data)
+        elif act == "resolve":
             form = ResolveForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors.get("resolution") or _("请填写化解情况。"))
@@ -182,6 +189,8 @@ def visit_new(request):
                 form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("已记录走访。"))
+            if _partial(request):  # htmx would follow a redirect inside the swap; load the queue page
+                return HttpResponse(status=204, headers={"HX-Redirect": reverse("policing:queue")})
             return redirect("policing:queue")
     if _partial(request):
         return render(request, "policing/visit_form.html#form", {"form": form})
