@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pingan.core.documents import DOCX_CONTENT_TYPE, PDF_CONTENT_TYPE
@@ -34,12 +35,15 @@ from .referrals import letter_document
 from .routing import current_routing
 from .workflow import DISPUTE, SYSTEM_TRANSITIONS
 
+if TYPE_CHECKING:  # django-stubs is a test dependency only
+    from django_stubs_ext import StrOrPromise
+
 
 @dataclass
 class Action:
     form: type
     run: Callable[..., Any]
-    success: str
+    success: StrOrPromise  # lazy: ACTIONS is built at import, shown in the reader's language
 
 
 def _data(form) -> dict:
@@ -47,32 +51,32 @@ def _data(form) -> dict:
 
 
 ACTIONS: dict[str, Action] = {
-    "grade": Action(fw.StateForm, lambda d, u, f: services.grade_dispute(dispute=d, by=u), _("已按规则定级。")),
+    "grade": Action(fw.StateForm, lambda d, u, f: services.grade_dispute(dispute=d, by=u), gettext_lazy("已按规则定级。")),
     "override": Action(fw.OverrideForm, lambda d, u, f: services.override_grade(dispute=d, by=u, **_data(f)),
-                       _("已调整风险等级。")),
+                       gettext_lazy("已调整风险等级。")),
     "route": Action(fw.RouteForm, lambda d, u, f: services.route_dispute(
-        dispute=d, by=u, tier=f.cleaned_data["tier"] or None, reason=f.cleaned_data["reason"]), _("已分流。")),
-    "accept": Action(fw.StateForm, lambda d, u, f: services.accept_routing(dispute=d, by=u), _("已受理。")),
+        dispute=d, by=u, tier=f.cleaned_data["tier"] or None, reason=f.cleaned_data["reason"]), gettext_lazy("已分流。")),
+    "accept": Action(fw.StateForm, lambda d, u, f: services.accept_routing(dispute=d, by=u), gettext_lazy("已受理。")),
     "decline": Action(fw.ReasonForm, lambda d, u, f: services.decline_routing(dispute=d, by=u, **_data(f)),
-                      _("已拒收，等待重新分流。")),
+                      gettext_lazy("已拒收，等待重新分流。")),
     "change_tier": Action(fw.TierChangeForm, lambda d, u, f: services.change_tier(
         dispute=d, by=u, reason=f.cleaned_data["reason"], to_tier=f.cleaned_data["to_tier"] or None),
-        _("已调整分流层级。")),
+        gettext_lazy("已调整分流层级。")),
     "session": Action(fw.SessionForm, lambda d, u, f: services.add_session(dispute=d, by=u, data=f.service_data()),
-                      _("已记录调解会。")),
-    "note": Action(fw.NoteForm, lambda d, u, f: services.add_note(dispute=d, by=u, **_data(f)), _("已添加记录。")),
+                      gettext_lazy("已记录调解会。")),
+    "note": Action(fw.NoteForm, lambda d, u, f: services.add_note(dispute=d, by=u, **_data(f)), gettext_lazy("已添加记录。")),
     "agreement": Action(fw.AgreementForm, lambda d, u, f: services.create_agreement(
-        dispute=d, by=u, data=f.service_data()), _("已生成调解协议书，请记录签署。")),
+        dispute=d, by=u, data=f.service_data()), gettext_lazy("已生成调解协议书，请记录签署。")),
     "outcome": Action(fw.OutcomeForm, lambda d, u, f: services.record_outcome(dispute=d, by=u, **_data(f)),
-                      _("已记录调解结果。")),
+                      gettext_lazy("已记录调解结果。")),
     "fail": Action(fw.FailForm, lambda d, u, f: services.fail_mediation(dispute=d, by=u, **_data(f)),
-                   _("已记录调解不成。")),
+                   gettext_lazy("已记录调解不成。")),
     "refer": Action(fw.ReferForm, lambda d, u, f: services.refer_dispute(dispute=d, by=u, **_data(f)),
-                    _("已发函。")),
+                    gettext_lazy("已发函。")),
     "close": Action(fw.OptionalReasonForm, lambda d, u, f: services.close_dispute(dispute=d, by=u, **_data(f)),
-                    _("已办结，已安排回访。")),
+                    gettext_lazy("已办结，已安排回访。")),
     "follow_up": Action(fw.FollowUpForm, lambda d, u, f: services.record_follow_up(dispute=d, by=u, **_data(f)),
-                        _("已记录回访。")),
+                        gettext_lazy("已记录回访。")),
 }
 
 
