@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ from pingan.core.spreadsheets import (
 from pingan.orgs.models import Jurisdiction
 from pingan.orgs.permissions import has_object_permission, restrict
 
-from . import services
+from . import bulk, intake, services
 from .models import Category, Dispute, ImportJob, Source
 
 SHEET = "台账"
@@ -79,6 +79,7 @@ class Row:
     data: dict[str, Any] = field(default_factory=dict)
     parties: list[dict[str, Any]] = field(default_factory=list)
     existing: Dispute | None = None
+    item: bulk.BulkDispute | None = None  # the checked dispute and parties, ready to create
     errors: list[RowError] = field(default_factory=list)  # the reader's cell errors, then ours
 
     def error(self, key: str, message: str) -> None:
@@ -205,10 +206,12 @@ def check(rows: list[Row], *, user) -> None:
             else:
                 first_row[ref] = row.number
         if not row.errors:
-            try:
-                services.validate_dispute_input(data=row.data, parties=row.parties, source=Source.EXCEL)
-            except ValidationError as exc:
-                _model_errors(row, exc)
+            # create_dispute's checks without a query per row: the category and place are
+            # objects looked up above, the party constraints are checked in Python.
+            row.item = bulk.BulkDispute(data=row.data, parties=row.parties)
+            found = bulk.check(row.item, source=Source.EXCEL, by=user)
+            if found:
+                _model_errors(row, ValidationError(found))
         if row.errors:
             row.action = "error"
             continue
@@ -280,6 +283,22 @@ def _write_row(row: Row, *, by) -> str:
     return row.action
 
 
+def _write_batch(rows: list[Row], *, by) -> dict[str, int]:
+    """Write a batch: the new disputes together (intake.create_disputes), updates one by one.
+    If the batch is refused (a row changed since the check, a permission row changed), nothing
+    of it is kept and the caller writes it again row by row to report the row at fault."""
+    counts = {"create": 0, "update": 0, "skip": 0}
+    creates = [r for r in rows if r.action == "create" and r.item is not None]
+    with transaction.atomic():
+        if creates:
+            intake.create_disputes(items=[r.item for r in creates if r.item is not None], by=by, source=Source.EXCEL)
+            counts["create"] = len(creates)
+        for row in rows:
+            if row.action in ("update", "skip") or (row.action == "create" and row.item is None):
+                counts[_write_row(row, by=by)] += 1
+    return counts
+
+
 def _progress(job: ImportJob, **fields: Any) -> None:
     for k, v in fields.items():
         setattr(job, k, v)
@@ -313,20 +332,31 @@ def run(job: ImportJob) -> ImportJob:
         if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
             # One transaction for the file: progress becomes visible only at the end.
             with transaction.atomic():
-                for row in rows:
+                for start in range(0, total, BATCH):
+                    batch = rows[start:start + BATCH]
                     try:
-                        counts[_write_row(row, by=by)] += 1
-                    except (ValidationError, PermissionDenied) as exc:
-                        errors.append(RowError(row.number, "", _flatten(exc)).as_dict())
-                        raise
+                        _add(counts, _write_batch(batch, by=by))
+                        continue
+                    except (ValidationError, PermissionDenied, IntegrityError):
+                        pass  # find the row at fault: the same batch, row by row
+                    for row in batch:
+                        try:
+                            counts[_write_row(row, by=by)] += 1
+                        except (ValidationError, PermissionDenied) as exc:
+                            errors.append(RowError(row.number, "", _flatten(exc)).as_dict())
+                            raise
             done = total
         else:
             done = 0
             for start in range(0, total, BATCH):
+                batch = [r for r in rows[start:start + BATCH] if r.action != "error"]
+                try:
+                    _add(counts, _write_batch(batch, by=by))
+                    batch = []
+                except (ValidationError, PermissionDenied, IntegrityError):
+                    pass  # write this batch row by row: each refused row gets its own error
                 with transaction.atomic():
-                    for row in rows[start:start + BATCH]:
-                        if row.action == "error":
-                            continue
+                    for row in batch:
                         try:
                             with transaction.atomic():
                                 counts[_write_row(row, by=by)] += 1
@@ -347,6 +377,11 @@ def run(job: ImportJob) -> ImportJob:
         + (_("有 %(n)s 行错误未导入。") % {"n": len(failed_rows)} if failed_rows else ""),
     )
     return job
+
+
+def _add(counts: dict[str, int], more: dict[str, int]) -> None:
+    for k, n in more.items():
+        counts[k] += n
 
 
 def _flatten(exc: Exception) -> str:

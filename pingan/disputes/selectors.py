@@ -78,7 +78,8 @@ def dispute_list(*, user, filters: DisputeFilters | None = None) -> QuerySet[Dis
         qs = qs.filter(jurisdiction_id__in=list(
             Jurisdiction.objects.filter(path__startswith=path).values_list("pk", flat=True)))
     # Local (Asia/Shanghai) days as a half-open instant range: `received_at__date` would wrap the
-    # column in a time-zone conversion that no index can serve (542 ms vs … at 1M on PostgreSQL).
+    # column in a time-zone conversion that no index can serve (township + year: 542 ms → 8 ms at
+    # 1M on PostgreSQL).
     if f.received_from:
         qs = qs.filter(received_at__gte=local_day_start(f.received_from))
     if f.received_to and f.received_to < dt.date.max:
