@@ -7,11 +7,18 @@
     fix — run on `--naive` fixes and reported as a rate;
 (b) batch path: GCJ-02→WGS-84 conversion, vectorised geofence, bulk insert, debounce and commit,
     on all generated fixes, in one `store_batch` call;
-(d) silence scan over the generated people.
+(c) the OsmAnd endpoint over HTTP: `pingan serve` (granian, 2 workers) on loopback and wrk
+    (Debian package `wrk`) as the load generator in its own process, many connections, each
+    request a new fix of one of the people's devices; every 200 is a committed fix (checked);
+(e) breach-to-alert latency: a person already outside for debounce-1 fixes posts the fix that
+    makes the breach over HTTP; the clock stops when the alert row (made from the breach by
+    `pingan worker --interval 0.05` through the outbox) is visible; p50/p99 over --latency people;
+(d) silence scan over --scan-people people (the generated ones plus people whose last fix is
+    synthesised, 0.5 % of them silent for more than a day): first scan and rescan.
 Each backend runs in a fresh database in a child process (SQLite file in a temp dir; PostgreSQL
 database `pingan_bench_corrections` on DATABASE_URL's server, dropped and recreated). SQLite runs
 with PRAGMA synchronous=FULL so that each commit is durable against power loss, not just a crash.
-Not measured yet: (c) HTTP throughput of the OsmAnd endpoint and (e) breach-to-alert latency.
+The machine is shared and has 2 cores: server, worker, wrk and database run on the same two.
 """
 
 from __future__ import annotations
@@ -48,7 +55,10 @@ def parent(args) -> None:
                 conn.execute(f"CREATE DATABASE {name}")
             env["DATABASE_URL"] = f"{base}/{name}"
         cmd = [sys.executable, __file__, "--fixes", str(args.fixes), "--people", str(args.people),
-               "--naive", str(args.naive), "--backends", backend]
+               "--naive", str(args.naive), "--backends", backend, "--http-seconds", str(args.http_seconds),
+               "--connections", str(args.connections), "--latency", str(args.latency),
+               "--threads-per-worker", str(args.threads_per_worker),
+               "--scan-people", str(args.scan_people)]
         subprocess.run(cmd, env=env, check=True, cwd=REPO)
 
 
@@ -66,9 +76,8 @@ def child(args) -> None:
     from django.utils import timezone
 
     from pingan.core.crypto import blind_index, encrypt
-    from pingan.corrections import services
     from pingan.corrections.geo import gcj02_to_wgs84, wgs84_to_gcj02
-    from pingan.corrections.models import Device, GeofenceBreach, LocationFix, Supervisee
+    from pingan.corrections.models import Device, LocationFix, Supervisee
     from pingan.corrections.seed import BOUNDARY_FILE
     from pingan.corrections.store import FixBatch, store_batch
     from pingan.orgs.models import Agency, Jurisdiction
@@ -172,13 +181,217 @@ def child(args) -> None:
     print(f"    same batch again (all duplicates): {time.perf_counter() - start:.2f} s, stored {again.stored}, "
           f"new breaches {len(again.breach_ids)}", flush=True)
 
+    # --- (c) OsmAnd endpoint over HTTP ---------------------------------------------------------
+    http_c(args, vendor, sup_ids, now)
+
+    # --- (e) breach-to-alert latency -----------------------------------------------------------
+    latency_e(args, sup_ids[~leaver])
+
     # --- (d) silence scan ----------------------------------------------------------------------
+    scan_d(args, now)
+
+
+def _server(port: int, workers: int, threads: int):
+    env = dict(os.environ, DEBUG="0", PINGAN_LOG_LEVEL="WARNING")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pingan", "serve", "--port", str(port), "--workers", str(workers), "--threads",
+         str(threads)], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    import urllib.error
+    import urllib.request
+
+    for _i in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/corrections/osmand", timeout=2)
+        except urllib.error.HTTPError:
+            return proc  # 400 "missing id": up
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def _stop(proc) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+WRK_SCRIPT = """
+next_id = 0
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+local counter = 0
+local devices = {%(devices)s}
+local ndev = #devices
+request = function()
+  counter = counter + 1
+  local k = counter * %(threads)d + id
+  local lat = 26.55 + ((k * 7919) %% 1000) / 100000
+  local lon = 104.95 + ((k * 104729) %% 1000) / 100000
+  local ts = %(t0)d + math.floor(k / ndev)
+  return wrk.format("GET", "/api/v1/corrections/osmand?id=" .. devices[(k %% ndev) + 1] .. "&lat=" .. lat ..
+    "&lon=" .. lon .. "&timestamp=" .. ts .. "&accuracy=15&speed=1.5&bearing=90&batt=80")
+end
+"""
+
+
+def http_c(args, vendor: str, sup_ids, now) -> None:
+    import re
+    import shutil
+
+    from pingan.corrections.models import LocationFix
+
+    if shutil.which("wrk") is None:
+        print("(c) skipped: wrk not installed (apt-get install wrk)", flush=True)
+        return
+    port = 18000 + os.getpid() % 1000
+    threads = 2
+    script = WRK_SCRIPT % {"threads": threads, "t0": int(time.time() * 1000) + 1000,
+                           "devices": ",".join(f'"bench-{int(s)}"' for s in sup_ids)}
+    path = Path(tempfile.mkdtemp()) / "osmand.lua"
+    path.write_text(script)
+    before = LocationFix.objects.filter(source="osmand").count()
+    server = _server(port, workers=2, threads=args.threads_per_worker)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(args.connections), "-d", f"{args.http_seconds}s", "--latency",
+             "-s", str(path), f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        _stop(server)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    errors = re.search(r"Socket errors:.*", out)
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    stored = LocationFix.objects.filter(source="osmand").count() - before
+    print(f"(c) OsmAnd over HTTP (granian 2 workers × {args.threads_per_worker} threads, wrk {threads} threads × "
+          f"{args.connections} connections, {args.http_seconds} s): {rps:,.0f} requests/s; {total:,} requests, "
+          f"non-2xx {non2xx:,}{'; ' + errors.group(0) if errors else ''}; latency p50 {p50} p99 {p99}; "
+          f"fixes committed {stored:,} (≥ 200s {total - non2xx:,})", flush=True)
+
+
+def latency_e(args, people) -> None:
+    import http.client
+
+    from pingan.corrections import config
+    from pingan.corrections.models import Alert, GeofenceBreach
+
+    need = int(config.get("corrections.geofence.debounce_fixes"))
+    port = 19000 + os.getpid() % 1000
+    server = _server(port, workers=1, threads=8)
+    env = dict(os.environ, DEBUG="0", PINGAN_LOG_LEVEL="WARNING")
+    worker = subprocess.Popen([sys.executable, "-m", "pingan", "worker", "--interval", "0.05"], env=env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    samples = []
+    try:
+        from pingan.core.models import WorkerHeartbeat
+
+        started = time.monotonic()
+        while not WorkerHeartbeat.objects.exists():  # time the alert path, not the worker's start
+            assert time.monotonic() - started < 60 and worker.poll() is None, "worker did not start"
+            time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def post(sid: int, ts: float) -> None:
+            # 25.81N 104.64E is 盘州市, well outside 水城区.
+            conn.request("POST", f"/api/v1/corrections/osmand?id=bench-{sid}&lat=25.8083&lon=104.6449"
+                                 f"&timestamp={int(ts * 1000)}&accuracy=10")
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200, resp.status
+
+        base = time.time() + 5  # after every fix (b) and (c) stored for these people
+        for sid in people[: args.latency].tolist():
+            for k in range(need - 1):
+                post(sid, base + k)
+            start = time.perf_counter()
+            post(sid, base + need - 1)
+            while not Alert.objects.filter(supervisee_id=sid, source="geofence",
+                                           breach__kind=GeofenceBreach.Kind.LEFT_AREA).exists():
+                if time.perf_counter() - start > 30:
+                    raise RuntimeError(f"no alert for {sid}")
+                time.sleep(0.002)
+            samples.append(time.perf_counter() - start)
+    finally:
+        _stop(worker)
+        _stop(server)
+    import numpy as np
+
+    p50, p99 = np.percentile(np.array(samples) * 1000, [50, 99])
+    print(f"(e) breach-to-alert over HTTP + outbox worker (--interval 0.05), {len(samples)} people: "
+          f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {max(samples) * 1000:.0f} ms", flush=True)
+
+
+def scan_d(args, now) -> None:
+    import datetime as dt
+
+    from django.db import connection
+
+    from pingan.corrections import services
+    from pingan.corrections.models import GeofenceBreach, Supervisee, SuperviseeLastSeen
+
+    have = Supervisee.objects.count()
+    extra = max(0, args.scan_people - have)
+    scan_at = now + dt.timedelta(hours=1)
     start = time.perf_counter()
-    raised = services.scan_silence(now=now + dt.timedelta(hours=30))
+    if extra:
+        _synthesise_people(connection, extra, scan_at)
+    print(f"    (d) set-up: {extra:,} more people with a last fix (0.5 % over a day old) in "
+          f"{time.perf_counter() - start:.1f} s; {Supervisee.objects.count():,} people, "
+          f"{SuperviseeLastSeen.objects.count():,} last-seen rows", flush=True)
+    start = time.perf_counter()
+    raised = services.scan_silence(now=scan_at)
     scan_s = time.perf_counter() - start
-    print(f"(d) silence scan over {args.people:,} people: {scan_s:.2f} s, raised {len(raised):,}; "
-          f"rescan raises {len(services.scan_silence(now=now + dt.timedelta(hours=30)))}", flush=True)
+    start = time.perf_counter()
+    again = services.scan_silence(now=scan_at)
+    rescan_s = time.perf_counter() - start
+    print(f"(d) silence scan over {Supervisee.objects.count():,} people: {scan_s:.2f} s, raised {len(raised):,}; "
+          f"rescan {rescan_s:.2f} s, raised {len(again)}", flush=True)
     assert GeofenceBreach.objects.filter(kind="silence").count() == len(raised)
+
+
+def _synthesise_people(connection, extra: int, scan_at) -> None:
+    """Copies of the first benchmark person (distinct name and ID hash) with a last-seen row each:
+    one in 200 last seen 25–48 h before the scan, the rest within the last 20 h."""
+    from pingan.corrections.models import Supervisee, SuperviseeLastSeen
+
+    sup = Supervisee._meta.db_table
+    seen = SuperviseeLastSeen._meta.db_table
+    cols = [f.column for f in Supervisee._meta.concrete_fields if f.column not in ("id", "name", "id_number_hash")]
+    first = Supervisee.objects.order_by("pk").values_list("pk", flat=True).first()
+    top = Supervisee.objects.order_by("-pk").values_list("pk", flat=True).first()
+    scan_s = int(scan_at.timestamp())
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            series = f"generate_series(1, {extra}) AS g(n)"
+            ts = "to_timestamp({e})"
+        else:
+            cur.execute("PRAGMA synchronous=OFF")  # set-up only
+            series = f"(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c LIMIT {extra}) SELECT n FROM c) AS g"
+            ts = "datetime({e}, 'unixepoch')"
+        cur.execute(
+            f"INSERT INTO {sup} (name, id_number_hash, {', '.join(cols)}) "  # noqa: S608
+            f"SELECT 'syn' || g.n, 'syn' || g.n, {', '.join('s.' + c for c in cols)} FROM {series}, {sup} s WHERE s.id = {first}"
+        )
+        age = "CASE WHEN s.id % 200 = 0 THEN 90000 + (s.id * 7919) % 82800 ELSE (s.id * 7919) % 72000 END"
+        cur.execute(
+            f"INSERT INTO {seen} (supervisee_id, last_fix_at, lat, lon, inside, consecutive_outside) "  # noqa: S608
+            f"SELECT s.id, {ts.format(e=f'{scan_s} - ({age})')}, 26.55, 104.95, TRUE, 0 FROM {sup} s WHERE s.id > {top}"
+        )
+        if connection.vendor == "sqlite":
+            cur.execute("PRAGMA synchronous=FULL")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
 
 
 def main() -> None:
@@ -187,6 +400,11 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=10_000)
     ap.add_argument("--naive", type=int, default=5_000, help="fixes for the naive baseline (a rate)")
     ap.add_argument("--backends", default="sqlite,postgres")
+    ap.add_argument("--http-seconds", type=int, default=20, help="(c) duration of the wrk run")
+    ap.add_argument("--connections", type=int, default=128, help="(c) concurrent HTTP connections")
+    ap.add_argument("--threads-per-worker", type=int, default=64, help="(c) granian threads per worker")
+    ap.add_argument("--latency", type=int, default=200, help="(e) people whose breach is timed")
+    ap.add_argument("--scan-people", type=int, default=1_000_000, help="(d) people in the silence scan")
     args = ap.parse_args()
     if os.environ.get("PINGAN_BENCH_CHILD"):
         child(args)

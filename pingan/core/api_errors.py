@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -125,6 +126,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
         return api.create_response(request, http_error_body(exc.status_code, str(exc)), status=exc.status_code)
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def _database_unavailable(request, exc):
+        # The database is restarting, unreachable or locked past the busy timeout: nothing was
+        # committed, so tell the client to retry (device clients do) instead of answering 500.
+        logger.warning("database unavailable", exc_info=exc, extra={"path": request.path})
+        response = api.create_response(request, error_body(_("数据库暂时不可用，请稍后重试。"), {
+            "__all__": [{"code": "unavailable", "message": _("数据库暂时不可用，请稍后重试。")}]}), status=503)
+        response["Retry-After"] = "5"
+        return response
 
     @api.exception_handler(Exception)
     def _server_error(request, exc: Exception):

@@ -184,8 +184,10 @@ class LocationFix(models.Model):
         IMPORT = "import", _("导入")
 
     id = models.BigAutoField(primary_key=True)
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="fixes")
-    supervisee = models.ForeignKey(Supervisee, on_delete=models.PROTECT, related_name="fixes")
+    # No single-column FK indexes: (device, recorded_at) and (supervisee, recorded_at) below lead
+    # with them already, and every extra index slows the bulk insert (benchmarks/locations.py).
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="fixes", db_index=False)
+    supervisee = models.ForeignKey(Supervisee, on_delete=models.PROTECT, related_name="fixes", db_index=False)
     recorded_at = models.DateTimeField(_("定位时间"))
     received_at = models.DateTimeField(_("接收时间"))
     lat = models.FloatField(_("纬度"))
@@ -247,6 +249,18 @@ class SuperviseeLastSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supervisee_id} @ {self.last_fix_at}"
+
+
+class DeviceRateWindow(models.Model):
+    """Requests a device made in its current one-minute window, shared by every server process
+    (corrections.ratelimit): no Redis needed, works on SQLite and PostgreSQL."""
+
+    device = models.OneToOneField(Device, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    minute = models.BigIntegerField()  # Unix time // 60
+    used = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.device_id}: {self.used} @ {self.minute}"
 
 
 class GeofenceBreach(models.Model):

@@ -124,6 +124,12 @@ def _limits(now: datetime) -> dict:
 
 def build_batch(*, device: Device, fixes: list[RawFix], source: str) -> FixBatch:
     n = len(fixes)
+    return build_batch_many(device_ids=np.full(n, device.pk, dtype=np.int64),
+                            supervisee_ids=np.full(n, device.supervisee_id, dtype=np.int64), fixes=fixes, source=source)
+
+
+def build_batch_many(*, device_ids: np.ndarray, supervisee_ids: np.ndarray, fixes: list[RawFix], source: str) -> FixBatch:
+    """Fixes of many devices (the OsmAnd writer's group of requests) as one FixBatch."""
 
     def floats(name: str) -> np.ndarray:
         return np.array([getattr(f, name) if getattr(f, name) is not None else np.nan for f in fixes], dtype=np.float64)
@@ -134,8 +140,8 @@ def build_batch(*, device: Device, fixes: list[RawFix], source: str) -> FixBatch
     if gcj.any():
         lat[gcj], lon[gcj] = gcj02_to_wgs84(lat[gcj], lon[gcj])
     return FixBatch(
-        device_id=np.full(n, device.pk, dtype=np.int64),
-        supervisee_id=np.full(n, device.supervisee_id, dtype=np.int64),
+        device_id=device_ids,
+        supervisee_id=supervisee_ids,
         t_us=np.array([int(f.recorded_at.timestamp()) * 1_000_000 + f.recorded_at.microsecond for f in fixes],
                       dtype=np.int64),
         lat=lat, lon=lon, crs=crs,

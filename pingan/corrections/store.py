@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 from django.db import connection, transaction
 
-from . import config, events, suspicious
+from . import config, copybuf, events, suspicious
 from .areas import active_areas
 from .models import GeofenceBreach, LocationFix, SuperviseeLastSeen
 
@@ -117,11 +117,9 @@ _COLUMNS = ("device_id", "supervisee_id", "recorded_at", "received_at", "lat", "
             "speed", "heading", "altitude", "battery", "charging", "mock", "source", "zone", "extra")
 
 
-def _time_strings(t_us: np.ndarray, *, postgres: bool) -> np.ndarray:
+def _time_strings(t_us: np.ndarray) -> np.ndarray:
     dt = t_us.astype("datetime64[us]")
     s = np.datetime_as_string(dt, unit="us")
-    if postgres:
-        return np.strings.add(s, "+00:00")
     # Django stores SQLite datetimes as str(naive UTC datetime): a space, and no ".000000".
     s = np.strings.replace(s, "T", " ")
     whole = (t_us % US) == 0
@@ -136,10 +134,11 @@ def _nullable(values: np.ndarray) -> list:
     return obj.tolist()
 
 
-def _rows(batch: FixBatch, zone: np.ndarray, received_us: int, *, postgres: bool) -> list[tuple]:
+def _rows(batch: FixBatch, zone: np.ndarray, received_us: int) -> list[tuple]:
+    """Parameter tuples for SQLite's executemany."""
     n = len(batch)
-    recorded = _time_strings(batch.t_us, postgres=postgres).tolist()
-    received = _time_strings(np.array([received_us], dtype=np.int64), postgres=postgres)[0]
+    recorded = _time_strings(batch.t_us).tolist()
+    received = _time_strings(np.array([received_us], dtype=np.int64))[0]
     charging = batch.charging.astype(object)
     charging[batch.charging < 0] = None
     charging[batch.charging == 0] = False
@@ -157,7 +156,7 @@ def _rows(batch: FixBatch, zone: np.ndarray, received_us: int, *, postgres: bool
     ))
 
 
-def _insert(rows: list[tuple]) -> int:
+def _insert(batch: FixBatch, zone: np.ndarray, received_us: int) -> int:
     """Insert, skipping (device, recorded_at) already stored; returns how many were new."""
     # Identifiers below come from the model's metadata and _COLUMNS, never from input.
     table = LocationFix._meta.db_table
@@ -167,31 +166,32 @@ def _insert(rows: list[tuple]) -> int:
     if connection.vendor == "postgresql":
         import psycopg
 
+        # One binary COPY buffer for the whole batch, built with numpy (copybuf.py).
+        buffer = copybuf.build(batch, zone, received_us)
         # Fast path: new fixes are the rule, so COPY straight into the table under a savepoint;
         # if any row is already there the COPY fails whole and we fall back to the slower path.
         sid = transaction.savepoint()
         try:
-            with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.write(buffer)
         except psycopg.errors.UniqueViolation:
             transaction.savepoint_rollback(sid)
         else:
             transaction.savepoint_commit(sid)
-            return len(rows)
+            return len(batch)
         # Slow path: COPY into a session temp table, then INSERT … SELECT … ON CONFLICT DO NOTHING.
         with connection.cursor() as cur:
             raw = cur.cursor
             raw.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS _corrections_fix_in AS SELECT {cols} FROM {table} WITH NO DATA"  # noqa: S608
             )
-            with raw.copy(f"COPY _corrections_fix_in ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with raw.copy(f"COPY _corrections_fix_in ({cols}) FROM STDIN (FORMAT BINARY)") as cp:
+                cp.write(buffer)
             raw.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _corrections_fix_in {conflict}")  # noqa: S608
             stored = raw.rowcount
             raw.execute("TRUNCATE _corrections_fix_in")
             return stored
+    rows = _rows(batch, zone, received_us)
     placeholders = ", ".join(["?"] * len(_COLUMNS))
     cur = connection.connection.cursor()
     try:
@@ -321,25 +321,37 @@ def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, n
 
     # Final state per person: their newest fix in this batch.
     ge = np.append(np.flatnonzero(gs[1:]), n - 1)
+    adapt = connection.ops.adapt_datetimefield_value
     rows = []
     for row in ge.tolist():
-        sid = int(sup[row])
         outside = bool(v[row])
         k = int(run_id[row]) if outside else -1
         open_id = None
         if outside:
             open_id = breach_of_run.get(k) or (int(run_open_id[k]) if run_open[k] else None)
-        rows.append(SuperviseeLastSeen(
-            supervisee_id=sid, last_fix_at=us_to_dt(int(t[row])),
-            lat=float(batch.lat[order[row]]), lon=float(batch.lon[order[row]]), inside=not outside,
-            consecutive_outside=int(count[row]) if outside else 0,
-            first_outside_at=us_to_dt(int(run_t0[k])) if outside else None,
-            open_breach_id=open_id,
+        rows.append((
+            int(sup[row]), adapt(us_to_dt(int(t[row]))), float(batch.lat[order[row]]), float(batch.lon[order[row]]),
+            not outside, int(count[row]) if outside else 0, adapt(us_to_dt(int(run_t0[k]))) if outside else None,
+            open_id,
         ))
-    SuperviseeLastSeen.objects.bulk_create(
-        rows, batch_size=2000, update_conflicts=True, unique_fields=["supervisee"],
-        update_fields=["last_fix_at", "lat", "lon", "inside", "consecutive_outside", "first_outside_at", "open_breach"],
-    )
+    _upsert_last_seen(rows)
+
+
+_LAST_SEEN = ("supervisee_id", "last_fix_at", "lat", "lon", "inside", "consecutive_outside", "first_outside_at",
+              "open_breach_id")
+
+
+def _upsert_last_seen(rows: list[tuple]) -> None:
+    """One executemany upsert (the ORM's bulk_create costs more than the rest of a small batch)."""
+    table = SuperviseeLastSeen._meta.db_table  # identifiers from the model, never from input
+    cols = ", ".join(_LAST_SEEN)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _LAST_SEEN[1:])
+    marks = ", ".join(["%s"] * len(_LAST_SEEN))
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT (supervisee_id) DO UPDATE SET {updates}",  # noqa: S608
+            rows,
+        )
 
 
 def _evidence(supervisee_id: int, t0_us: int, t1_us: int, *, limit: int) -> list[int]:
@@ -375,9 +387,8 @@ def store_batch(batch: FixBatch, *, now: datetime) -> StoreResult:
     max_credit = float(config.get("corrections.geofence.max_accuracy_credit_m"))
     zone = classify(batch, max_credit_m=max_credit)
     now_us = dt_to_us(now)
-    rows = _rows(batch, zone, now_us, postgres=connection.vendor == "postgresql")
     with transaction.atomic():
-        result.stored = _insert(rows)
+        result.stored = _insert(batch, zone, now_us)
         states = _load_state(batch.supervisee_id)
         suspicious.detect(batch, _previous_positions(states), now_us=now_us, result=result)
         _debounce(batch, zone, states, now_us=now_us, result=result)
