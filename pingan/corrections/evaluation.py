@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pingan.core.calendar import MAX_YEAR
 from pingan.core.settings_store import get_setting
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import restrict
@@ -66,6 +67,8 @@ class Evaluation:
 
 
 def check_period(since: date, until: date) -> None:
+    if since.year < 1970 or until.year > MAX_YEAR:
+        raise ValidationError({"since": [ValidationError(_("日期超出范围。"), code="out_of_range")]})
     if until < since:
         raise ValidationError({"until": [ValidationError(_("截止日期不能早于起始日期。"), code="reversed")]})
     if (until - since).days + 1 > MAX_DAYS:

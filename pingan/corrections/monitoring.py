@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pingan.core.audit import AuditEvent, record
+from pingan.core.calendar import MAX_YEAR
 from pingan.core.deadlines import add_months
 from pingan.core.errors import ApplicationError
 from pingan.core.outbox import publish
@@ -51,6 +52,8 @@ def max_end(start: date) -> date:
 
 def check_decision(*, ground: str, ground_facts: str, decided_on: date, start_date: date, end_date: date,
            approved_by_name: str, decision_number: str) -> None:
+    if any(d.year < 1970 or d.year > MAX_YEAR for d in (decided_on, start_date, end_date)):
+        raise DecisionRefused(_("日期超出范围。"), code="out_of_range", field="start_date")
     errors: list[tuple[str, str, str]] = []
     if ground not in grounds():
         errors.append(("ground", "invalid_ground", _("须选择社区矫正法第二十九条规定的情形之一。")))

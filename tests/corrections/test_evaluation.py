@@ -125,6 +125,8 @@ def test_who_sees_which_rows(world):
     assert login(outsider).get("/corrections/evaluation/").status_code == 403
     reversed_ = login(world["officer"]).get(f"/api/v1/corrections/evaluation?since={day}&until=2000-01-01")
     assert reversed_.status_code == 422
+    far = login(world["officer"]).get("/api/v1/corrections/evaluation?since=9999-12-31&until=9999-12-31")
+    assert far.status_code == 422
     too_long = login(world["officer"]).get(f"/api/v1/corrections/evaluation?since=2020-01-01&until={day}")
     assert too_long.status_code == 422 and too_long.json()["errors"]["until"][0]["code"] == "too_long"
 

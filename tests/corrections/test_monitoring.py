@@ -54,6 +54,9 @@ def test_fit_needs_a_statutory_ground_and_at_most_three_months(sup, make_supervi
     assert too_long.status_code == 422
     error = too_long.json()["errors"]["end_date"][0]
     assert error["code"] == "too_long" and "不得超过3个月" in error["message"] and "2026-04-10" in error["message"]
+    far = post(api, "/api/v1/corrections/monitoring", body(person, decided_on="9999-11-30", start_date="9999-12-01",
+                                                            end_date="9999-12-31"))
+    assert far.status_code == 422 and far.json()["errors"]["start_date"][0]["code"] == "out_of_range"
     late_decision = post(api, "/api/v1/corrections/monitoring", body(person, decided_on="2026-01-11"))
     assert late_decision.status_code == 422
     assert not MonitoringDecision.objects.exists()
