@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_confirmation, views_import
 
 app_name = "court"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="list"),
     path("roster/", views.roster, name="roster"),
     path("import/", views_import.import_page, name="import"),
+    path("confirmations/new/", views_confirmation.confirm_agreement, name="confirm_agreement"),
     path("import/template.xlsx", views_import.import_template, name="import_template"),
     path("cases/<uuid:uuid>/", views.case_detail, name="detail"),
     path("cases/<uuid:uuid>/do/<slug:action>/", views.case_action, name="action"),

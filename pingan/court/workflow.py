@@ -6,6 +6,7 @@
                   → resolved (现场兑现 / 和好 / 撤诉)
       → failed → returned_for_filing
     a refusal, a timed-out period or a rejected confirmation → returned_for_filing
+    received → succeeded: a people's mediation agreement brought for judicial confirmation
 
 Transitions the worker performs on its own (the mediator did not answer, the period ran out)
 carry no permission; the services that call them for a user check the user's action first."""
@@ -36,6 +37,14 @@ def all_parties_consented(case, by, data) -> str | None:
     return None
 
 
+def from_an_agreement(case, by, data) -> str | None:
+    """Guard of "submit_agreement": only confirmation.py makes it, naming the agreement (so pages
+    and the API never offer it as a step of an ordinary case)."""
+    from django.utils.translation import gettext
+
+    return None if data.get("agreement") else gettext("须由人民调解协议司法确认申请受理。")
+
+
 COURT_CASE = register(
     Workflow(
         name="court.courtcase",
@@ -59,6 +68,10 @@ COURT_CASE = register(
             T("confirm", [S.CONFIRMATION_APPLIED], S.CONFIRMED, permission="rule", label=_l("裁定确认有效")),
             T("reject", [S.CONFIRMATION_APPLIED], S.REJECTED, permission="rule", label=_l("裁定驳回申请")),
             T("resolve", [S.SUCCEEDED], S.RESOLVED, permission="mediate", label=_l("现场兑现、和好或撤诉")),
+            # A people's mediation agreement reached outside the court, brought for judicial
+            # confirmation (人民调解法 Art. 33): the case starts from the agreement (confirmation.py).
+            T("submit_agreement", [S.RECEIVED], S.SUCCEEDED, permission="change", guards=[from_an_agreement],
+              label=_l("受理人民调解协议司法确认申请")),
             T(
                 "return_for_filing",
                 [S.CONSENT_PENDING, S.IN_MEDIATION, S.FAILED, S.REJECTED],

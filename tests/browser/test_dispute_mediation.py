@@ -1,7 +1,9 @@
-"""Issue 4 done-when (slice 2 part): in a real browser at phone width a village mediator takes in
-a dispute, grades it, the township routes it, the village committee accepts it, records a
-session and a written agreement, records the signatures, downloads the agreement PDF (opened and
-read back), closes the case and records the follow-up visit."""
+"""Issue 4 done-when: in a real browser at phone width a village mediator takes in a dispute,
+grades it, the township routes it, the village committee accepts it, records a session and a
+written agreement, records the signatures, downloads the agreement PDF (opened and read back);
+then either closes the case and records the follow-up visit, or the parties bring the agreement
+to the court for judicial confirmation (the clerk files it, the judge confirms it, the worker
+closes the dispute), the follow-up is recorded and the case is counted in the statistics."""
 
 from __future__ import annotations
 
@@ -57,7 +59,9 @@ def people(make_user):
     }
 
 
-def test_intake_to_follow_up(new_page, people):
+def intake_to_agreement_pdf(new_page):
+    """Intake → grading → routing → acceptance → session → agreement → signatures → the PDF
+    downloaded and read back. Returns the mediator's and the township's pages and the dispute."""
     page = new_page(**PHONE)
     login(page, "vm_browser")
 
@@ -135,17 +139,90 @@ def test_intake_to_follow_up(new_page, people):
     assert "人民调解协议书" in text
     assert "李四恢复排水沟原走向并赔偿张三人民币贰仟元" in text
     assert "勺米村人民调解委员会" in text
+    return page, town, dispute
 
-    # Close and follow up
-    submit(page, "close")
-    assert "已安排回访" in page.content()
+
+def record_follow_up(page) -> None:
     page.select_option(in_form(page, "follow_up", "method"), "phone")
     page.check("form[action$='/act/follow_up/'] input[name=satisfaction][value=satisfied]")
     page.fill(in_form(page, "follow_up", "notes"), "协议已履行，双方和睦。")
     submit(page, "follow_up")
     assert "已记录回访" in page.content()
+
+
+def test_intake_to_follow_up(new_page, people):
+    page, town, dispute = intake_to_agreement_pdf(new_page)
+
+    # Close and follow up
+    submit(page, "close")
+    assert "已安排回访" in page.content()
+    record_follow_up(page)
     timeline = page.locator("#timeline").inner_text()
     for step in ("定级", "分流", "受理", "开始调解", "达成协议", "办结", "回访"):
         assert step in timeline
     assert Dispute.objects.get(pk=dispute.pk).state == "followed_up"
     assert page.csp_errors == [] and town.csp_errors == []
+
+
+def test_intake_to_judicial_confirmation_follow_up_and_statistics(new_page, people, make_user):
+    from pingan.core.outbox import drain
+    from pingan.court.seed import seed as court_seed
+    from pingan.disputes.models import Agreement
+
+    court_seed()
+    make_user("court_clerk", "court", username="clerk_browser")
+    make_user("judge", "court", username="judge_browser")
+    make_user("district_leader", "plc", username="leader_browser")
+    page, _town, dispute = intake_to_agreement_pdf(new_page)
+    detail = f"/disputes/{dispute.uuid}/"
+    today = timezone.localdate()
+
+    # The parties bring the agreement to the court: the filing clerk registers their application
+    clerk = new_page(**PHONE)
+    login(clerk, "clerk_browser")
+    clerk.goto("/court/")
+    clerk.click("[data-testid=confirm-agreement]")
+    clerk.fill("#id_agreement", Agreement.objects.get(dispute=dispute).number)
+    assert clerk.input_value("#id_applied_on") == today.isoformat()
+    with clerk.expect_navigation():
+        clerk.click("[data-testid=confirm-agreement-form] button[type=submit]")
+    assert "已受理司法确认申请" in clerk.content()
+    assert "民特" in clerk.content()
+    case_url = clerk.url
+
+    # The judge confirms the agreement
+    judge = new_page(**PHONE)
+    login(judge, "judge_browser")
+    judge.goto(case_url)
+    judge.check("input[name=confirmed][value=yes]")
+    judge.fill("input[name=ruled_on]", today.isoformat())
+    with judge.expect_navigation():
+        judge.click("form[action$='/do/ruling/'] button[type=submit]")
+    assert "已确认有效" in judge.content()
+
+    # The worker: the dispute follows its court case and is closed, its follow-up scheduled
+    drain(batch=1000)
+    page.goto(detail)
+    assert "已办结" in page.locator("body").inner_text()
+    record_follow_up(page)
+    timeline = page.locator("#timeline").inner_text()
+    for step in ("达成协议", "法院结案", "回访"):
+        assert step in timeline
+    assert Dispute.objects.get(pk=dispute.pk).state == "followed_up"
+
+    # Counted in the statistics: the API and the dashboard, as the district leader
+    leader = new_page(width=1280, height=800)
+    login(leader, "leader_browser")
+    year = str(today.year)
+    figures = {}
+    for key in ("disputes.succeeded", "disputes.followed_up", "disputes.satisfaction_rate",
+                "court.judicial_confirmation"):
+        r = leader.request.get(f"/api/v1/statistics/{key}", params={"period": year})
+        assert r.ok, r.text()
+        figures[key] = r.json()["value"]
+    assert figures == {"disputes.succeeded": 1, "disputes.followed_up": 1, "disputes.satisfaction_rate": 100.0,
+                       "court.judicial_confirmation": 1}
+    leader.goto(f"/statistics/?period={year}")
+    value = leader.locator('tr[data-metric="disputes.followed_up"] [data-testid="value"]').inner_text()
+    assert value.startswith("1")
+    assert page.csp_errors == [] and clerk.csp_errors == [] and judge.csp_errors == [] and leader.csp_errors == []
