@@ -12,14 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.permissions import can, requires
 
 from . import ledger, selectors, services
 from .forms import DisputeFilterForm, DisputeForm, ImportConfirmForm, ImportUploadForm, PartyFormSet
 from .models import Dispute, DuplicateCandidate, Source
 from .workflow import DISPUTE
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _partial(request) -> bool:

@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 
 from pingan.core.errors import ApplicationError
 from pingan.core.pagination import PagePagination
+from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.api_auth import scope_required
 from pingan.orgs.models import Jurisdiction, User
 from pingan.orgs.permissions import can, requires, restrict
@@ -50,7 +51,6 @@ from .selectors_stats import policing_figures, three_tier_figures
 from .workflow import HAZARD
 
 router = Router(tags=["policing"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _jurisdiction(code: str | None, field: str = "jurisdiction") -> Jurisdiction | None:

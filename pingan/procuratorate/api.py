@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from pingan.core.pagination import PagePagination
+from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.api_auth import scope_required
 from pingan.orgs.models import Agency, Jurisdiction
 from pingan.orgs.permissions import can, requires
@@ -49,7 +50,6 @@ from .schemas import (
 from .workflow import SUSPECT
 
 router = Router(tags=["procuratorate"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _offence(code: str, field: str = "offence") -> Offence:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pingan.core.deadlines import deadlines_for
 from pingan.core.errors import ApplicationError
+from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
 
@@ -42,8 +43,6 @@ from .forms import (
 )
 from .models import EarlyInvolvement, MinorCase, Recommendation, VolunteerPlan
 from .workflow import PLAN, RECOMMENDATION, SUSPECT
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _messages_of(exc: Exception) -> str:
