@@ -66,7 +66,7 @@ class Column:
     choices: Sequence[str] = ()  # a dropdown in the template; without `parse`, other values are errors
     width: int = 0  # 0: from the header's length
     note: str = ""  # shown in the template's 填写说明 sheet
-    list_name: str = ""  # hidden sheet for a dropdown too long to inline (default: the header)
+    list_name: str = ""  # the hidden sheet of a dropdown from the database or too long to inline
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,6 @@ class Ledger:
     max_rows: int = MAX_ROWS
     max_bytes: int = MAX_BYTES
     formats: tuple[str, ...] = ("xlsx",)  # add "csv" to accept comma-separated text too
-
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
 
     def header(self, key: str) -> str:
         """The header users see for a key (the key itself for a key that is no column)."""
