@@ -6,9 +6,18 @@ import secrets
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.db import transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +29,7 @@ from pingan.orgs.api_auth import hash_secret
 
 from . import config, events
 from .geo import gcj02_to_wgs84
-from .models import Device, GeofenceBreach, LocationFix, Supervisee
+from .models import Device, GeofenceBreach, LocationFix, Supervisee, SuperviseeLastSeen
 from .parsing import FixError, RawFix, check_position
 from .store import FixBatch, StoreResult, store_batch
 
@@ -204,27 +213,58 @@ def scan_silence(*, now: datetime | None = None) -> list[int]:
     """Raise one `silence` breach per silent spell: a person not yet released whose newest fix
     (or, with none, their reporting time) is older than their level's threshold. The spell is
     identified by its start, which the unique constraint (supervisee, kind, started_at) keeps
-    single, so re-running the scan — even concurrently — raises nothing twice."""
+    single, so re-running the scan — even concurrently — raises nothing twice.
+
+    Set-based and index-led, for a million people: those with fixes are found by a range scan
+    of the last-seen index (last_fix_at older than the loosest threshold), those who never sent
+    a fix by an anti-join from the people reported before it."""
     now = now or timezone.now()
     hours = config.get("corrections.silence.hours_by_level")
-    cutoff = Case(
-        *[When(level=level, then=Value(now - timedelta(hours=float(h)))) for level, h in hours.items()],
-        default=Value(now - timedelta(hours=24)),
-        output_field=DateTimeField(),
-    )
-    already = GeofenceBreach.objects.filter(
-        supervisee=OuterRef("pk"), kind=GeofenceBreach.Kind.SILENCE, started_at=OuterRef("since")
-    )
-    silent = (
-        Supervisee.objects.exclude(status=Supervisee.Status.ENDED)
-        .annotate(since=Coalesce(F("last_seen__last_fix_at"), F("reported_at")), cutoff=cutoff)
-        .filter(since__lt=F("cutoff"))
-        .filter(~Exists(already))
+    cutoffs = {level: now - timedelta(hours=float(h)) for level, h in hours.items()}
+    default = now - timedelta(hours=24)
+    loosest = max([*cutoffs.values(), default])
+
+    def cutoff(prefix: str) -> Case:
+        return Case(*[When(**{f"{prefix}level": level}, then=Value(at)) for level, at in cutoffs.items()],
+                    default=Value(default), output_field=DateTimeField())
+
+    def already(ref: str, since: str) -> Exists:
+        return Exists(GeofenceBreach.objects.filter(
+            supervisee=OuterRef(ref), kind=GeofenceBreach.Kind.SILENCE, started_at=OuterRef(since)))
+
+    with_fixes = (
+        SuperviseeLastSeen.objects.filter(last_fix_at__lt=loosest)
+        .exclude(supervisee__status=Supervisee.Status.ENDED)
+        .annotate(cutoff=cutoff("supervisee__"))
+        .filter(last_fix_at__lt=F("cutoff"))
+        .filter(~already("supervisee_id", "last_fix_at"))
         .annotate(battery=Subquery(
-            LocationFix.objects.filter(supervisee=OuterRef("pk"), recorded_at=OuterRef("since")).values("battery")[:1]
+            LocationFix.objects.filter(supervisee=OuterRef("supervisee_id"), recorded_at=OuterRef("last_fix_at"))
+            .values("battery")[:1]
         ))
-        .values_list("pk", "since", "battery")
+        .order_by()
+        .values_list("supervisee_id", "last_fix_at", "battery")
     )
+    # People who never sent a fix: the anti-join alone reads only the (status, level) index and
+    # the last-seen primary key; SQLite runs it best as NOT IN, PostgreSQL as a hash anti-join
+    # (its NOT IN would not hash a million ids).
+    open_people = Supervisee.objects.exclude(status=Supervisee.Status.ENDED).order_by()
+    if connection.vendor == "sqlite":
+        no_fix = open_people.exclude(pk__in=SuperviseeLastSeen.objects.values("supervisee_id"))
+    else:
+        no_fix = open_people.filter(last_seen__isnull=True)
+    ids = list(no_fix.values_list("pk", flat=True))
+    never: list[tuple] = []
+    for i in range(0, len(ids), 10_000):
+        never += (
+            Supervisee.objects.filter(pk__in=ids[i:i + 10_000], reported_at__lt=loosest)
+            .annotate(cutoff=cutoff(""))
+            .filter(reported_at__lt=F("cutoff"))
+            .filter(~already("pk", "reported_at"))
+            .order_by()
+            .values_list("pk", "reported_at", Value(None, output_field=FloatField()))
+        )
+    silent = [*with_fixes, *never]
     # A phone whose last fix reported an almost empty battery went quiet because it died or was
     # switched off: the breach says so, and its alert is "battery_dead / phone off".
     low = float(config.get("corrections.battery.low_percent"))
