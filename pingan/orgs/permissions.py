@@ -98,9 +98,46 @@ def restrict(queryset: QuerySet[M], user, action: str = "view") -> QuerySet[M]:
     if not _joins_to_many(queryset.model, q):
         # Only forward (to-one) lookups: filter in place, so the planner sees one query and the
         # scope's indexes (path prefixes) instead of a subquery over the whole table.
-        return queryset.filter(q)
+        return queryset.filter(_hop_to_subquery(queryset.model, q))
     # pk__in keeps joins across to-many lookups from duplicating rows (netbox does the same).
     return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
+
+
+def _hop_to_subquery(model: type[Model], q: Q) -> Q:
+    """`agency__path__startswith=v` → `agency__in=(SELECT id FROM agency WHERE path LIKE 'v%')`
+    (and so on down a chain of foreign keys): the same rows, but the big table is filtered on its
+    own indexed foreign-key column against the few matching ids of the small table, instead of
+    joining the small table for every row. With a scope of OR-ed rows (a subtree OR one's own
+    unit) each term can then use its own index, and a COUNT needs no join at all."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    children: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            children.append(_hop_to_subquery(model, child))
+            continue
+        lookup, value = child  # type: ignore[misc]
+        head, _sep, rest = lookup.partition("__")
+        try:
+            field = model._meta.get_field(head)
+        except FieldDoesNotExist:
+            field = None
+        related: Any = field.related_model if field is not None else None
+        if (field is not None and related is not None and field.concrete and (field.many_to_one or field.one_to_one)
+                and rest):
+            first = rest.partition("__")[0]
+            target = field.target_field  # type: ignore[attr-defined]
+            try:
+                inner = related._meta.get_field(first) if first != "pk" else related._meta.pk
+            except FieldDoesNotExist:
+                inner = None  # a lookup on the key itself (agency__in=…): nothing to hop over
+            if inner is not None and inner is not target:
+                sub = related._base_manager.filter(_hop_to_subquery(related, Q((rest, value))))
+                children.append((f"{head}__in", sub.values(target.name)))
+                continue
+        children.append(child)
+    out.children = children
+    return out
 
 
 def _lookup_keys(q: Q) -> Iterable[str]:

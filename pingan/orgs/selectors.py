@@ -33,3 +33,11 @@ def user_list(*, user, agency_code: str | None = None, role_code: str | None = N
     if role_code:
         qs = qs.filter(roles__code=role_code)
     return qs.order_by("username")
+
+
+def subtree_ids(path: str) -> QuerySet:
+    """The ids of the jurisdictions at and under `path`, as a subquery. Filter records with
+    `jurisdiction_id__in=subtree_ids(path)` (their own indexed column against the small table's
+    path-prefix match) rather than `jurisdiction__path__startswith`, which joins the jurisdiction
+    table for every record."""
+    return Jurisdiction.objects.filter(path__startswith=path).values("pk")

@@ -18,6 +18,7 @@ from pingan.core.settings_store import get_setting
 from pingan.core.workflow import allowed_transitions, history
 from pingan.orgs.models import Jurisdiction
 from pingan.orgs.permissions import has_object_permission, restrict
+from pingan.orgs.selectors import subtree_ids
 
 from .models import (
     Assignment,
@@ -39,6 +40,11 @@ def jurisdiction_path(code: str | None, field: str = "jurisdiction") -> str | No
     if path is None:
         raise ValidationError({field: _("未知的区划代码：%(code)s") % {"code": code}})
     return path
+
+
+def in_subtree(path: str) -> Q:
+    """Records placed in the jurisdiction subtree at `path` (by their own indexed jurisdiction_id)."""
+    return Q(jurisdiction_id__in=subtree_ids(path))
 
 
 def _period(qs: QuerySet, field: str, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet:
@@ -83,7 +89,7 @@ def hazard_list(*, user, filters: HazardFilters | None = None) -> QuerySet[Hazar
             qs = qs.filter(**{key: value})
     path = jurisdiction_path(f.jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(in_subtree(path))
     qs = _period(qs, "found_at", f.date_from, f.date_to)
     return qs.select_related("jurisdiction", "agency", "found_by").order_by("-found_at", "-pk")
 
@@ -103,7 +109,7 @@ def visit_list(*, user, filters: VisitFilters | None = None) -> QuerySet[Visit]:
         qs = qs.filter(officer_id=f.officer)
     path = jurisdiction_path(f.jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(in_subtree(path))
     qs = _period(qs, "visited_at", f.date_from, f.date_to)
     return qs.select_related("officer", "jurisdiction", "household").order_by("-visited_at", "-pk")
 
@@ -118,7 +124,7 @@ def push_list(*, user, channel: str | None = None, jurisdiction: str | None = No
         qs = qs.filter(channel=Push.Channel.LETTER, replied_at__isnull=True)
     path = jurisdiction_path(jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(in_subtree(path))
     qs = _period(qs, "sent_at", date_from, date_to)
     return qs.select_related("jurisdiction", "agency", "hazard", "dispute").order_by("-sent_at", "-pk")
 
@@ -128,7 +134,7 @@ def risk_person_list(*, user, jurisdiction: str | None = None, due_by: dt.date |
     qs = restrict(RiskPerson.objects.all(), user, "view").filter(is_active=active)
     path = jurisdiction_path(jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(in_subtree(path))
     if due_by:
         qs = qs.filter(next_review_on__lte=due_by)
     return qs.select_related("jurisdiction", "officer").order_by("next_review_on", "pk")
@@ -138,7 +144,7 @@ def household_list(*, user, jurisdiction: str | None = None) -> QuerySet[Househo
     qs = restrict(Household.objects.all(), user, "view")
     path = jurisdiction_path(jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(in_subtree(path))
     return qs.select_related("jurisdiction").order_by("jurisdiction__path", "pk")
 
 
@@ -375,7 +381,7 @@ def coverage(*, user, officer=None, jurisdiction: str | None = None, date_from: 
     households = restrict(Household.objects.all(), user, "view").filter(covered_households_q(assignments))
     path = jurisdiction_path(jurisdiction)
     if path:
-        households = households.filter(jurisdiction__path__startswith=path)
+        households = households.filter(in_subtree(path))
     visits = _period(Visit.objects.filter(household__in=households.values("pk")), "visited_at", date_from, date_to)
     if officer is not None:
         visits = visits.filter(officer=officer)
@@ -396,7 +402,7 @@ def coverage_by_village(*, user, jurisdiction: str | None = None, date_from: dt.
     households = restrict(Household.objects.all(), user, "view").filter(covered_households_q(assignments))
     path = jurisdiction_path(jurisdiction)
     if path:
-        households = households.filter(jurisdiction__path__startswith=path)
+        households = households.filter(in_subtree(path))
     village = Case(When(jurisdiction__level=4, then=F("jurisdiction__parent_id")), default=F("jurisdiction_id"))
     visited_ids = _period(Visit.objects.filter(household__isnull=False), "visited_at", date_from, date_to).values("household_id")
     rows = (households.annotate(village=village).values("village")

@@ -24,7 +24,13 @@ from pingan.core.models import Transition
 from pingan.orgs.permissions import restrict
 
 from .models import Assignment, Hazard, Household, Push, Visit
-from .selectors import _period, covered_households_q, default_interval_days, jurisdiction_path
+from .selectors import (
+    _period,
+    covered_households_q,
+    default_interval_days,
+    in_subtree,
+    jurisdiction_path,
+)
 
 SATISFIED = ("satisfied", "basically")
 
@@ -41,8 +47,8 @@ def policing_figures(*, user, jurisdiction: str | None = None, date_from: dt.dat
     hazards = _period(restrict(Hazard.objects.all(), user, "view"), "found_at", date_from, date_to)
     pushes = _period(restrict(Push.objects.all(), user, "view"), "sent_at", date_from, date_to)
     if path:
-        hazards = hazards.filter(jurisdiction__path__startswith=path)
-        pushes = pushes.filter(jurisdiction__path__startswith=path)
+        hazards = hazards.filter(in_subtree(path))
+        pushes = pushes.filter(in_subtree(path))
     h = hazards.aggregate(
         found=Count("pk"),
         resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
@@ -57,7 +63,7 @@ def policing_figures(*, user, jurisdiction: str | None = None, date_from: dt.dat
         Q(ends_on__isnull=True) | Q(ends_on__gte=date_from or date_to_eff))
     households = restrict(Household.objects.all(), user, "view").filter(covered_households_q(assignments))
     if path:
-        households = households.filter(jurisdiction__path__startswith=path)
+        households = households.filter(in_subtree(path))
     village = Case(When(jurisdiction__level=4, then=F("jurisdiction__parent_id")), default=F("jurisdiction_id"),
                    output_field=IntegerField())
     township = Case(When(jurisdiction__level=4, then=F("jurisdiction__parent__parent_id")),
@@ -71,7 +77,7 @@ def policing_figures(*, user, jurisdiction: str | None = None, date_from: dt.dat
     visit_from = date_from or date_to_eff - dt.timedelta(days=default_interval_days() - 1)
     visits = _period(restrict(Visit.objects.all(), user, "view"), "visited_at", visit_from, date_to_eff)
     if path:
-        visits = visits.filter(jurisdiction__path__startswith=path)
+        visits = visits.filter(in_subtree(path))
     visited = visits.filter(household__in=households.values("pk")).values("household_id").distinct().count()
     return {
         "date_from": date_from, "date_to": date_to,
@@ -105,8 +111,8 @@ def three_tier_figures(*, user, jurisdiction: str | None = None, date_from: dt.d
     letters = _period(restrict(Push.objects.all(), user, "view").filter(channel=Push.Channel.LETTER),
                       "sent_at", date_from, date_to)
     if path:
-        disputes = disputes.filter(jurisdiction__path__startswith=path)
-        letters = letters.filter(jurisdiction__path__startswith=path)
+        disputes = disputes.filter(in_subtree(path))
+        letters = letters.filter(in_subtree(path))
     ids = [str(pk) for pk in disputes.values_list("pk", flat=True)]
     ct = ContentType.objects.get_for_model(Dispute)
     mediated_ids = list(_reached(ct, ids, "mediating")) if ids else []

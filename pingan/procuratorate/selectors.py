@@ -22,7 +22,8 @@ from pingan.core.deadlines import deadlines_for
 from pingan.core.models import Deadline
 from pingan.core.workflow import history
 from pingan.orgs.models import Jurisdiction
-from pingan.orgs.permissions import has_object_permission, restrict, scope_q
+from pingan.orgs.permissions import has_object_permission, restrict
+from pingan.orgs.selectors import subtree_ids
 
 from .models import (
     EarlyInvolvement,
@@ -34,75 +35,6 @@ from .models import (
     VolunteerHours,
     VolunteerPlan,
 )
-
-
-def _forward_only(model, q: Q) -> bool:
-    """Does every lookup in `q` follow forward foreign keys only (no to-many joins)?"""
-    for child in q.children:
-        if isinstance(child, Q):
-            if not _forward_only(model, child):
-                return False
-            continue
-        current = model
-        lookup: str = child[0]  # type: ignore[index]
-        for part in lookup.split("__"):
-            try:
-                field = current._meta.get_field(part)
-            except Exception:  # noqa: BLE001 - a lookup such as "startswith" ends the path
-                break
-            if field.many_to_many or field.one_to_many:
-                return False
-            if not field.is_relation:
-                break
-            current = field.related_model
-    return True
-
-
-def scoped(qs: QuerySet, user, action: str = "view") -> QuerySet:
-    """orgs.permissions.restrict, with the same permission rows and tokens (`scope_q`), applied as
-    a plain WHERE when the scope follows forward foreign keys only: restrict's `pk IN (subquery)`
-    form (which guards against duplicates from to-many joins) makes SQLite build the id list and
-    sort every visible row before LIMIT — 10× slower on 100k-row lists (benchmarks/procuratorate.py).
-    Any to-many scope an administrator configures falls back to restrict."""
-    q = scope_q(user, qs.model, action)
-    if q is None:
-        return qs.none()
-    if not q:
-        return qs
-    if _forward_only(qs.model, q):
-        return qs.filter(_hop_to_subquery(qs.model, q))
-    return restrict(qs, user, action)
-
-
-def _hop_to_subquery(model, q: Q) -> Q:
-    """`procuratorate__path__startswith=v` → `procuratorate__in=(SELECT id FROM agency WHERE path
-    LIKE 'v%')`: the same rows, but the database filters on the indexed foreign key instead of
-    joining the agency table for every row."""
-    out = Q()
-    out.connector, out.negated = q.connector, q.negated
-    children: list[Any] = []
-    for child in q.children:
-        if isinstance(child, Q):
-            children.append(_hop_to_subquery(model, child))
-            continue
-        lookup, value = child  # type: ignore[misc]
-        head, _sep, rest = lookup.partition("__")
-        try:
-            field = model._meta.get_field(head)
-        except Exception:  # noqa: BLE001 - not a field: leave the lookup as it is
-            field = None
-        if field is not None and field.many_to_one and rest and "__" in rest:
-            related = field.related_model
-            try:
-                target = related._meta.get_field(rest.partition("__")[0])
-            except Exception:  # noqa: BLE001
-                target = None
-            if target is not None and not target.is_relation:
-                children.append((f"{head}__in", related._default_manager.filter(**{rest: value}).values("pk")))
-                continue
-        children.append(child)
-    out.children = children
-    return out
 
 
 def _missing() -> Http404:
@@ -153,7 +85,7 @@ class CaseFilters:
 def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[MinorCase]:
     f = filters or CaseFilters()
     _check_period(f.date_from, f.date_to)
-    qs = scoped(MinorCase.objects.all(), user, "view")
+    qs = restrict(MinorCase.objects.all(), user, "view")
     if f.offence:
         qs = qs.filter(offence__code=f.offence)
     if f.date_from:
@@ -162,7 +94,7 @@ def case_list(*, user, filters: CaseFilters | None = None) -> QuerySet[MinorCase
         qs = qs.filter(received_on__lte=f.date_to)
     path = jurisdiction_path(f.jurisdiction)
     if path:
-        qs = qs.filter(jurisdiction__path__startswith=path)
+        qs = qs.filter(jurisdiction_id__in=subtree_ids(path))
     if f.state:
         qs = qs.filter(pk__in=Suspect.objects.filter(state=f.state).values("case_id"))
     if f.q and f.q.strip():
@@ -233,7 +165,7 @@ def confirmed_hours(plan: VolunteerPlan) -> Decimal:
 
 
 def plan_list(*, user, state: str | None = None) -> QuerySet[VolunteerPlan]:
-    qs = scoped(VolunteerPlan.objects.all(), user, "view")
+    qs = restrict(VolunteerPlan.objects.all(), user, "view")
     if state:
         qs = qs.filter(state=state)
     hours = (VolunteerHours.objects.filter(plan=OuterRef("pk"), confirmed_at__isnull=False).order_by()
@@ -260,7 +192,7 @@ def get_hours_entry(*, user, plan: VolunteerPlan, pk: int) -> VolunteerHours:
 
 
 def recommendation_list(*, user, state: str | None = None) -> QuerySet[Recommendation]:
-    qs = scoped(Recommendation.objects.all(), user, "view")
+    qs = restrict(Recommendation.objects.all(), user, "view")
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("recipient", "case").order_by("-issued_on", "-pk")
@@ -271,7 +203,7 @@ def get_recommendation(*, user, uuid: Any, action: str = "view") -> Recommendati
 
 
 def early_list(*, user) -> QuerySet[EarlyInvolvement]:
-    return scoped(EarlyInvolvement.objects.all(), user, "view").select_related("offence", "police_agency").order_by(
+    return restrict(EarlyInvolvement.objects.all(), user, "view").select_related("offence", "police_agency").order_by(
         "-started_on", "-pk")
 
 
@@ -332,9 +264,9 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
 
     # One COUNT per figure: each is a range over an index that starts with the scope column
     # (see the model indexes), which beats one conditional aggregate scanning every row.
-    suspects = scoped(Suspect.objects.all(), user, "view")
+    suspects = restrict(Suspect.objects.all(), user, "view")
     if path:
-        suspects = suspects.filter(case__jurisdiction__path__startswith=path)
+        suspects = suspects.filter(case__jurisdiction_id__in=subtree_ids(path))
     received = suspects.filter(received_on__range=period).aggregate(
         persons=Count("pk"), guilty_pleas=Count("pk", filter=Q(guilty_plea=True)))
     s = {
@@ -353,9 +285,9 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
                                                 prosecution_decided_on__range=period).count(),
     })
     s["non_prosecuted"] = s["relative_non_prosecuted"] + s["other_non_prosecuted"]
-    plans = scoped(VolunteerPlan.objects.all(), user, "view").filter(consent_on__range=period)
+    plans = restrict(VolunteerPlan.objects.all(), user, "view").filter(consent_on__range=period)
     if path:
-        plans = plans.filter(suspect__case__jurisdiction__path__startswith=path)
+        plans = plans.filter(suspect__case__jurisdiction_id__in=subtree_ids(path))
     # One pass over the covering index (scope, consent date, state, not_prosecuted).
     v = plans.aggregate(
         participants=Count("pk"),
@@ -364,16 +296,16 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
         in_progress=Count("pk", filter=Q(state="active")),
         passed_not_prosecuted=Count("pk", filter=Q(state="passed", not_prosecuted=True)),
     )
-    recs = scoped(Recommendation.objects.all(), user, "view")
+    recs = restrict(Recommendation.objects.all(), user, "view")
     if path:
-        recs = recs.filter(recipient__jurisdiction__path__startswith=path)
+        recs = recs.filter(recipient__jurisdiction_id__in=subtree_ids(path))
     r = recs.filter(issued_on__range=period).aggregate(issued=Count("pk"),
                                                       escalated=Count("pk", filter=Q(state="escalated")))
     r["replied"] = recs.filter(replied_on__range=period).count()
     r["implemented"] = recs.filter(implemented_on__range=period).count()
-    early = scoped(EarlyInvolvement.objects.all(), user, "view").filter(started_on__range=period)
+    early = restrict(EarlyInvolvement.objects.all(), user, "view").filter(started_on__range=period)
     if path:
-        early = early.filter(jurisdiction__path__startswith=path)
+        early = early.filter(jurisdiction_id__in=subtree_ids(path))
     # One range count per offence on (scope, offence, started_on) / (offence, started_on): a
     # GROUP BY made SQLite walk the started_on index and look up every row.
     by_offence = {}
