@@ -145,11 +145,15 @@ def party_rows(*, user, dispute: Dispute, reveal: bool = False) -> list[dict[str
 
 def duplicate_flags(*, user, dispute: Dispute) -> list[DuplicateCandidate]:
     """Open flags whose candidate the user may also see (an invisible candidate is not shown)."""
-    visible = restrict(Dispute.objects.all(), user, "view").values("pk")
-    return list(
-        dispute.duplicate_flags.filter(status=DuplicateCandidate.Status.OPEN, candidate__in=visible)
-        .select_related("candidate", "candidate__category")
-    )
+    # The flags first (usually none), then which of their candidates are visible: `candidate IN
+    # (every visible dispute)` made SQLite build the whole visible set for each detail page.
+    flags = list(dispute.duplicate_flags.filter(status=DuplicateCandidate.Status.OPEN)
+                 .select_related("candidate", "candidate__category"))
+    if not flags:
+        return []
+    visible = set(restrict(Dispute.objects.filter(pk__in=[f.candidate_id for f in flags]), user, "view")
+                  .values_list("pk", flat=True))
+    return [f for f in flags if f.candidate_id in visible]
 
 
 def import_job_for(*, user, uuid: Any) -> ImportJob:

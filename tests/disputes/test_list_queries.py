@@ -121,3 +121,13 @@ def test_detail_page_queries_do_not_grow_with_parties(org, categories):
     two, four = agreed(2), agreed(4)  # five or more would grade yellow and route elsewhere
     count_queries(two)  # warm the per-process caches (content types, settings)
     assert count_queries(four) == count_queries(two)
+
+
+def test_duplicate_flags_show_only_candidates_the_user_may_see(org, categories):
+    same = {"phone": "13800000009"}
+    elsewhere = services.create_dispute(data=dispute_data(org, categories, jurisdiction=org.village_c, title="黄土坡"),
+                                        parties=[person("王五", **same)], by=None, source="web")
+    here = services.create_dispute(data=dispute_data(org, categories, title="勺米"), parties=[person("王五", **same)],
+                                   by=None, source="web")
+    assert [f.candidate for f in selectors.duplicate_flags(user=org.district_leader, dispute=here)] == [elsewhere]
+    assert selectors.duplicate_flags(user=org.village_mediator_a, dispute=here) == []
