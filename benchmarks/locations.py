@@ -271,8 +271,9 @@ def http_c(args, vendor: str, sup_ids, now) -> None:
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors = re.search(r"Socket errors:.*", out)
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    dist = out[out.index("Latency Distribution"):]
+    p50 = re.search(r"50%\s+(\S+)", dist).group(1)
+    p99 = re.search(r"99%\s+(\S+)", dist).group(1)
     stored = LocationFix.objects.filter(source="osmand").count() - before
     print(f"(c) OsmAnd over HTTP (granian 2 workers × {args.threads_per_worker} threads, wrk {threads} threads × "
           f"{args.connections} connections, {args.http_seconds} s): {rps:,.0f} requests/s; {total:,} requests, "
