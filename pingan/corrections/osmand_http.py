@@ -7,16 +7,15 @@ and the OpenAPI schema use): 200 {"stored", "duplicates"} once the fix is commit
 unknown device or a malformed fix; 429 over the device's limit; 503 with Retry-After when the
 database cannot store it. Storing goes through the group-commit writer (osmand_writer).
 
-Devices are looked up once and cached per process for DEVICE_TTL seconds, so deactivating a
-device takes effect here within that time.
+Devices are looked up by the writer (one query per group, never from a request thread) and
+cached per process for osmand_writer.DEVICE_TTL seconds, so deactivating a device takes effect
+here within that time.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,19 +25,15 @@ from django.utils.translation import gettext as _
 
 from pingan.core.errors import ApplicationError
 
-from .models import Device
-from .osmand_writer import Item, RateLimited, Unavailable, writer
+from .osmand_writer import Item, RateLimited, Unavailable, cached_device, writer
 from .parsing import osmand_identifier, parse_osmand_json, parse_osmand_query
 
 PATH = "/api/v1/corrections/osmand"
-DEVICE_TTL = 30.0
 MAX_BODY = 64 * 1024
 RETRY_AFTER = "5"
 WAIT = 30.0  # seconds a request waits for its group's commit before answering 503
 
 logger = logging.getLogger("pingan.corrections.osmand")
-_devices: dict[str, tuple[float, tuple[int, int, int] | None]] = {}
-_devices_lock = threading.Lock()
 
 
 def wrap(django_app):
@@ -50,25 +45,6 @@ def wrap(django_app):
         return django_app(environ, start_response)
 
     return application
-
-
-def _device(identifier: str) -> tuple[int, int, int] | None:
-    now = time.monotonic()
-    hit = _devices.get(identifier)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    row = (
-        Device.objects.filter(identifier=identifier, active=True)
-        .values_list("pk", "supervisee_id", "rate_limit_per_minute")
-        .first()
-    )
-    with _devices_lock:
-        if len(_devices) > 200_000:
-            _devices.clear()
-        # Unknown identifiers are remembered briefly too, so a misconfigured client polling
-        # every second costs no query each time.
-        _devices[identifier] = (now + (DEVICE_TTL if row else 5.0), row)
-    return row
 
 
 def _answer(start_response, status: int, body: dict, headers: list[tuple[str, str]] | None = None):
@@ -114,13 +90,12 @@ def handle(environ, start_response):
     try:
         params, body = _read(environ)
         identifier = osmand_identifier(params, body)
-        device = _device(identifier)
-        if device is None:
+        item = Item(identifier=identifier, fix=None)  # type: ignore[arg-type]
+        if cached_device(item) and not item.device_id:
             raise ApplicationError(_("未知设备。"), code="unknown_device", field="id")
         now = timezone.now()
-        fix = parse_osmand_json(body, now=now) if body is not None else parse_osmand_query(params, now=now)
-        future = writer().submit(Item(device_id=device[0], supervisee_id=device[1],
-                                      rate_limit_per_minute=device[2], fix=fix))
+        item.fix = parse_osmand_json(body, now=now) if body is not None else parse_osmand_query(params, now=now)
+        future = writer().submit(item)
         state = future.result(timeout=WAIT)
     except ApplicationError as exc:
         status = 413 if exc.code == "too_large" else 400

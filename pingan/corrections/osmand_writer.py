@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import config, ratelimit, services
-from .models import LocationFix
+from .models import Device, LocationFix
 from .parsing import FixError, RawFix
 from .store import store_batch
 
@@ -41,12 +43,45 @@ class RateLimited(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass
 class Item:
-    device_id: int
-    supervisee_id: int
-    rate_limit_per_minute: int
+    identifier: str
     fix: RawFix
+    device_id: int = 0  # filled from the device cache, or by the writer's lookup
+    supervisee_id: int = 0
+    rate_limit_per_minute: int = 0
+
+
+DEVICE_TTL = 30.0  # seconds a device stays cached (a deactivation takes effect within this)
+_devices: dict[str, tuple[float, tuple[int, int, int] | None]] = {}
+
+
+def cached_device(item: Item) -> bool:
+    """Fill the item's device from this process's cache; False when the writer must look it up."""
+    hit = _devices.get(item.identifier)
+    if hit is None or hit[0] < time.monotonic():
+        return False
+    if hit[1] is not None:
+        item.device_id, item.supervisee_id, item.rate_limit_per_minute = hit[1]
+    return True
+
+
+def _resolve(group: list[tuple[Item, Future]]) -> None:
+    """One query for the group's devices not in the cache (request threads never touch the
+    database, so they hold no connections); unknown ones are remembered briefly too."""
+    missing = {i.identifier for i, _f in group if not i.device_id and not cached_device(i)}
+    if missing:
+        found = {ident: (pk, sup, rate) for ident, pk, sup, rate in Device.objects.filter(
+            identifier__in=missing, active=True).values_list("identifier", "pk", "supervisee_id", "rate_limit_per_minute")}
+        now = time.monotonic()
+        if len(_devices) > 200_000:
+            _devices.clear()
+        for ident in missing:
+            row = found.get(ident)
+            _devices[ident] = (now + (DEVICE_TTL if row else 5.0), row)
+        for item, _f in group:
+            if not item.device_id and item.identifier in found:
+                item.device_id, item.supervisee_id, item.rate_limit_per_minute = found[item.identifier]
 
 
 class Writer:
@@ -92,9 +127,12 @@ class Writer:
         try:
             _prepare_connection()
             limits = services._limits(now)
+            _resolve(group)
             ok: list[tuple[Item, Future]] = []
             for item, future in group:
                 try:
+                    if not item.device_id:
+                        raise FixError(_("未知设备。"), code="unknown_device", field="id")
                     services.validate_fix(item.fix, limits=limits)
                 except FixError as exc:
                     future.set_exception(exc)
