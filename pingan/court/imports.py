@@ -354,20 +354,18 @@ def _run(*, court: Agency, rows: Sequence[CaseRow], by, result: ImportResult, so
             assert p.existing is not None
             if allowed is not None and p.existing.pk not in allowed:
                 errors.append(RowError(p.index, "ref", _("无权修改该案件。")))
+    # What each row would do, also shown by a dry run that found errors elsewhere
+    failed = {e.index for e in errors}
+    planned_action = {p.index: "create" for p in creates} | {p.index: "update" for p in updates}
+    result.actions = ["error" if i in failed else planned_action.get(i, "skip") for i in range(len(rows))]
     if errors:
         return
-    ok = {p.index for p in planned}
-    result.actions = ["error" if i not in ok else "" for i in range(len(rows))]
     _create(court=court, creates=creates, items=items, by=by, result=result)
     if errors:
         return
     for p in updates:
         _update(p, by=by)
-        result.actions[p.index] = "update"
     result.updated = len(updates)
-    for i, a in enumerate(result.actions):
-        if not a:
-            result.actions[i] = "skip"
     result.skipped = result.actions.count("skip")
     record(actor=by, event_type=AuditEvent.COURT_CHANGED, action="court.case.import", object_type="court.courtcase",
            obj=None, reason=_("诉前调解台账导入（%(s)s）") % {"s": source},
@@ -388,6 +386,7 @@ def _create(*, court: Agency, creates: list[_Planned], items: list[dispute_bulk.
         for key, messages in exc.message_dict.items():
             i, _sep, name = key.partition(".")
             index = creates[int(i)].index if i.isdigit() else creates[0].index
+            result.actions[index] = "error"
             for m in messages:
                 result.errors.append(RowError(index, "ref" if (name or key) == "external_ref" else (name or key), m))
         return
@@ -402,8 +401,6 @@ def _create(*, court: Agency, creates: list[_Planned], items: list[dispute_bulk.
     if by is not None and restrict(CourtCase.objects.filter(pk__in=ids), by, "add").count() != len(ids):
         raise PermissionDenied(_("无权在该法院收案。"))
     record_imported(objs=cases, by=by, reason=reason, data=_log_data, workflow=COURT_CASE)
-    for p in creates:
-        result.actions[p.index] = "create"
     result.created = len(cases)
 
 

@@ -136,6 +136,7 @@ def test_row_errors_name_the_row_and_field_and_nothing_is_written(court):
     r = post(c, bad, dry_run=True)
     assert r.status_code == 200 and r.json()["created"] == 0
     assert {(e["index"], e["field"]) for e in r.json()["errors"]} >= {(1, "outcome_on"), (7, "ref")}
+    assert r.json()["actions"] == ["create"] + ["error"] * 8
 
 
 def test_only_clerks_of_the_court_may_import(court, make_user):
