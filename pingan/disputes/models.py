@@ -138,7 +138,7 @@ class Dispute(models.Model):
         indexes = [
             models.Index(fields=["received_at"], include=["jurisdiction", "source", "grade", "state"],
                          name="disputes_received_cover"),
-            models.Index(fields=["jurisdiction", "received_at"], include=["category", "state", "grade"],
+            models.Index(fields=["jurisdiction", "received_at"], include=["category", "state", "grade", "source"],
                          name="disputes_jur_received_cover"),
             models.Index(fields=["state", "received_at"], include=["grade"], name="disputes_state_received_cover"),
             # Child records (outcomes, follow-ups, court cases) drilled down by their dispute's
