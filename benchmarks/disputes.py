@@ -21,6 +21,15 @@ inserts (not timed): disputes spread over the district's townships and ~10 demo 
 five years of 受理时间, every state and colour, an outcome for 40 %, a follow-up for 20 %, a court
 case for 10 % (delegated, with the court's outcome mix). Goals (issue 4): list p95 ≤ 100 ms and
 statistics ≤ 200 ms at 1M on PostgreSQL, no N+1 queries.
+
+Measured 2026-11-25 on a shared 2-core machine (load average 6–8, so absolute figures are high),
+`python benchmarks/disputes.py --keep`, PostgreSQL 1M, p50/p95 ms, before → after the covering
+indexes, id filters, date ranges and one grouped read per metric:
+    list no filter 96/122 → 68/87; township + year 542/624 → 19/24; state + grade 135/156 → 37/58;
+    category + township → 31/41; search 邻里 232/262 → 366/415 (a two-character CJK word has no
+    trigram: sequential scan, load-bound); detail 25/32 → 88/132 (20 queries, CPU-bound under load);
+    statistics district 380–830 → 132–260 p50, 224–306 p95; township by village ≈35 → 24/30;
+    ledger import 10k rows 16–23 → 291 rows/s (SQLite 100k: 186 rows/s).
 """
 
 from __future__ import annotations
