@@ -162,3 +162,47 @@ def test_menu_for_staff_and_home_panel_for_district_leaders(world):
     leader.roles.add(Role.objects.get(code="district_leader"))
     home = login(leader).get("/")
     assert home.status_code == 200 and "/corrections/evaluation/" in home.content.decode()
+
+
+@pytest.mark.django_db
+def test_completion_of_counts_like_the_window_by_window_rule(seeded, enrolled):  # noqa: F811
+    """completion_of counts whole-period people in the database and the others window by window;
+    both must agree with the rule itself (owes() for each closed window, a distinct matching
+    check-in in it): duplicates count once, an open window not at all, a mid-period enrolment
+    only from then on."""
+    from pingan.corrections.checkins_selectors import completion_of
+    from pingan.corrections.checkins_windows import owes
+    from pingan.corrections.models import CheckIn, FaceEnrolment, Supervisee
+
+    now = timezone.now()
+    today = timezone.localtime(now, SHANGHAI).date()
+    since = today - dt.timedelta(days=3)
+    whole, device_w, _t = enrolled(name="全期", ago=dt.timedelta(days=10))
+    late, device_l, _t2 = enrolled(name="中途", office="office_b", ago=dt.timedelta(days=10))
+    FaceEnrolment.objects.filter(supervisee=late).update(enrolled_at=at(today - dt.timedelta(days=1), 11))
+
+    def check_in(person, device, w, n=1):
+        for k in range(n):
+            CheckIn.objects.create(supervisee=person, device=device, submitted_at=w.start + dt.timedelta(minutes=k),
+                                   window_date=w.date, window_index=w.index, result="matched", distance=0.3,
+                                   threshold=0.5, photo_sha256="0" * 64)
+
+    for d in range(4):
+        for w in windows_on(since + dt.timedelta(days=d)):
+            check_in(whole, device_w, w, n=2 if w.index == 0 else 1)  # a retry after a match counts once
+            check_in(late, device_l, w)
+    got = completion_of(Supervisee.objects.all(), since=since, until=today, now=now)
+
+    spans = {s: list(FaceEnrolment.objects.filter(supervisee_id=s).values_list("enrolled_at", "revoked_at"))
+             for s in (whole.pk, late.pk)}
+    hits = set(CheckIn.objects.filter(result="matched").values_list("supervisee_id", "window_date", "window_index"))
+    due = passed = 0
+    for d in range(4):
+        for w in windows_on(since + dt.timedelta(days=d)):
+            for p in (whole, late):
+                if w.end <= now and owes(reported_at=p.reported_at, ended_at=None, enrolments=spans[p.pk], window=w):
+                    due += 1
+                    passed += (p.pk, w.date, w.index) in hits
+    assert (got.due, got.passed) == (due, passed)
+    assert got.by_office[seeded["office_a"].pk][1] == got.by_office[seeded["office_a"].pk][2] > 0
+    assert 0 < got.by_office[seeded["office_b"].pk][1] < got.by_office[seeded["office_a"].pk][1]
