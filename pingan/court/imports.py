@@ -247,7 +247,8 @@ def _plan(index: int, row: CaseRow, *, court: Agency, lk: _Lookups, today: dt.da
 def _match_existing(planned: list[_Planned], errors: list[RowError]) -> None:
     refs = [p.dispute_data["external_ref"] for p in planned]
     numbers = [p.case_values["number"] for p in planned if p.case_values["number"]]
-    qs = CourtCase.objects.select_related("dispute")
+    qs = CourtCase.objects.select_related("dispute__category", "dispute__jurisdiction").prefetch_related(
+        "dispute__parties")
     by_ref = {c.dispute.external_ref: c for c in qs.filter(dispute__source=Source.COURT, dispute__external_ref__in=refs)}
     by_number = {c.number: c for c in qs.filter(number__in=numbers)}
     seen_ref: dict[str, int] = {}
@@ -273,7 +274,7 @@ def _changed(p: _Planned, parties: list[dict[str, Any]]) -> bool:
     assert case is not None
     if any(getattr(case, k) != v for k, v in p.case_values.items()):
         return True
-    return dispute_services.would_change(
+    return dispute_bulk.would_change(
         dispute=case.dispute, parties=parties,
         data={k: v for k, v in p.dispute_data.items() if k not in ("external_ref", "handling_agency")})
 
