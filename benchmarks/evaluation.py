@@ -13,6 +13,14 @@ still open, a third of the rest false alarms, a fifth verified late), and one ov
 office. Each backend runs in a fresh database in a child process (SQLite file in a temp dir;
 PostgreSQL database `pingan_bench_evaluation` on DATABASE_URL's server, dropped and recreated).
 Prints p50/max seconds and queries per evaluation, and checks both ways give the same figures.
+
+Measured 2026-11-25 with the defaults (30 offices, 3,000 people, 243,048 check-ins, 30,000 alerts,
+a 30-day period; 2 cores shared with other engineers' test runs), p50 of 5 runs:
+- SQLite: evaluate_offices 0.71 s, 10 queries; per-office loop 1.98 s, 331 queries.
+- PostgreSQL 15: evaluate_offices 0.96 s, 10 queries; per-office loop 2.53 s, 331 queries.
+Before check-in completion counted whole-period people in the database (every owed window tested
+in Python and every matching check-in fetched) evaluate_offices took 7.66 s (SQLite) and 6.44 s
+(PostgreSQL) on the same data.
 """
 
 from __future__ import annotations
