@@ -10,12 +10,18 @@ database `pingan_bench_policing` on DATABASE_URL's server, dropped and recreated
 inserts (not timed). Requests go through the API with Django's test client as a district leader
 (no scope filter) and as a 勺米派出所 officer (scope = the township subtree). Goal: p95 < 100 ms.
 
-Measured 2026-11-25 (2 cores shared with other engineers' test runs; p95 ms, queries/request):
-- PostgreSQL 15, leader: lists 21–81 (8–9), statistics 106–142 (11–13), three-tier 48, coverage 71;
-  officer: lists 31–284, deep page 50 of visits 739, statistics 261–291, queue 126 (27).
-- SQLite, leader: lists 24–84, statistics 123–282; officer: lists 112–340, statistics 395–434.
-The officer's cost is orgs.permissions.restrict's `pk IN (… path LIKE … OR …)` subquery over the
-whole table (PostgreSQL misestimates the LIKE and walks the time index); see the report.
+Measured 2026-11-25 (2 cores shared with other engineers' test runs and benchmarks, load
+average 6-7 during both runs, so single figures move by 2x between runs; p95 ms, queries/request):
+- before (ed18178, restrict filtering in place with joins): SQLite officer lists 93-472 (p50 47-344),
+  statistics officer 353-647, leader 172-408; PostgreSQL officer lists 49-363, statistics 69-253,
+  coverage 152, queue 194.
+- after (restrict filters the key columns, subtree by jurisdiction_id IN, covering statistics
+  indexes): SQLite officer lists 93-224 (p50 53-118; deep page 50: 472 → 102), statistics officer
+  109-324 (p50 47-120), leader 73-413 (p50 50-107); PostgreSQL officer lists 71-309, statistics
+  132-184, coverage 81-120, queue 142. PostgreSQL's set-up took twice as long as in the "before"
+  run (87 s vs 42 s), i.e. the machine was twice as busy; its figures are not comparable.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6 python benchmarks/policing.py \
+    --backends sqlite,postgresql
 """
 
 from __future__ import annotations
