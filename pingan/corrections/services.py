@@ -237,7 +237,6 @@ def scan_silence(*, now: datetime | None = None) -> list[int]:
         .exclude(supervisee__status=Supervisee.Status.ENDED)
         .annotate(cutoff=cutoff("supervisee__"))
         .filter(last_fix_at__lt=F("cutoff"))
-        .filter(~already("supervisee_id", "last_fix_at"))
         .annotate(battery=Subquery(
             LocationFix.objects.filter(supervisee=OuterRef("supervisee_id"), recorded_at=OuterRef("last_fix_at"))
             .values("battery")[:1]
@@ -264,7 +263,15 @@ def scan_silence(*, now: datetime | None = None) -> list[int]:
             .order_by()
             .values_list("pk", "reported_at", Value(None, output_field=FloatField()))
         )
-    silent = [*with_fixes, *never]
+    # Spells already alerted are dropped here with one indexed query rather than a correlated
+    # NOT EXISTS, whose plan PostgreSQL gets wrong when the breach table's statistics are stale.
+    candidates = list(with_fixes)
+    raised: set[tuple[int, datetime]] = set()
+    for i in range(0, len(candidates), 10_000):
+        raised.update(GeofenceBreach.objects.filter(
+            kind=GeofenceBreach.Kind.SILENCE, supervisee_id__in=[c[0] for c in candidates[i:i + 10_000]]
+        ).values_list("supervisee_id", "started_at"))
+    silent = [c for c in candidates if (c[0], c[1]) not in raised] + never
     # A phone whose last fix reported an almost empty battery went quiet because it died or was
     # switched off: the breach says so, and its alert is "battery_dead / phone off".
     low = float(config.get("corrections.battery.low_percent"))
