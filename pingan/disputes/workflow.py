@@ -22,6 +22,27 @@ def _l(text: str) -> str:
 
 
 _BEFORE_ACCEPTED = ["received", "graded", "routed", "declined"]
+_COURT_MOVES = ("court_accept", "court_mediate", "court_agree", "court_fail", "court_close", "court_return")
+
+
+def not_driven_by_court(dispute, by, data) -> str | None:
+    """Guard of the mediation steps: once the court has delegated the dispute (a court_* move is
+    in its log since it was last reopened), its court case decides them, not the disputes pages
+    (no outcome recorded twice)."""
+    from django.utils.translation import gettext
+
+    from pingan.core.workflow import history
+
+    cached = getattr(dispute, "_court_driven", None)
+    if cached is None:
+        last = (history(dispute).filter(name__in=[*_COURT_MOVES, "reopen"]).order_by("-at", "-id")
+                .values_list("name", flat=True).first()) if dispute.pk else None
+        cached = last is not None and last != "reopen"
+        dispute._court_driven = cached
+    return gettext("该纠纷由法院委派调解，进度随法院案件变化。") if cached else None
+
+
+_C = [not_driven_by_court]
 
 DISPUTE = register(
     Workflow(
@@ -47,19 +68,19 @@ DISPUTE = register(
         transitions=[
             T("grade", ["received"], "graded", permission="grade", label=_l("定级")),
             T("route", ["graded", "declined"], "routed", permission="route", label=_l("分流")),
-            T("accept", ["routed"], "accepted", permission="accept", label=_l("受理")),
-            T("decline", ["routed"], "declined", permission="accept", label=_l("拒收")),
+            T("accept", ["routed"], "accepted", guards=_C, permission="accept", label=_l("受理")),
+            T("decline", ["routed"], "declined", guards=_C, permission="accept", label=_l("拒收")),
             # Escalation and de-escalation move the dispute to another tier: a new routing row.
-            T("escalate", ["routed", "accepted", "mediating", "declined"], "routed", permission="route", label=_l("升级")),
-            T("deescalate", ["routed", "accepted", "mediating", "declined"], "routed", permission="route", label=_l("降级")),
+            T("escalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_l("升级")),
+            T("deescalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_l("降级")),
             # The worker's own move (no user, no permission): see tasks.escalate_overdue.
-            T("auto_escalate", ["routed", "accepted", "mediating"], "routed", label=_l("超时自动升级")),
-            T("start_mediation", ["accepted"], "mediating", permission="mediate", label=_l("开始调解")),
-            T("agree", ["mediating"], "agreed", permission="mediate", label=_l("达成协议")),
-            T("fail", ["mediating"], "failed", permission="mediate", label=_l("调解不成")),
-            T("refer", ["received", "graded", "accepted", "failed"], "referred", permission="refer", label=_l("函件推送")),
-            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", permission="mediate", label=_l("转立案")),
-            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", permission="mediate", label=_l("撤回")),
+            T("auto_escalate", ["routed", "accepted", "mediating"], "routed", guards=_C, label=_l("超时自动升级")),
+            T("start_mediation", ["accepted"], "mediating", guards=_C, permission="mediate", label=_l("开始调解")),
+            T("agree", ["mediating"], "agreed", guards=_C, permission="mediate", label=_l("达成协议")),
+            T("fail", ["mediating"], "failed", guards=_C, permission="mediate", label=_l("调解不成")),
+            T("refer", ["received", "graded", "accepted", "failed"], "referred", guards=_C, permission="refer", label=_l("函件推送")),
+            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", guards=_C, permission="mediate", label=_l("转立案")),
+            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", guards=_C, permission="mediate", label=_l("撤回")),
             T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="close", label=_l("办结")),
             T("follow_up", ["closed"], "followed_up", permission="follow_up", label=_l("回访")),
             T("reopen", ["closed", "followed_up"], "received", permission="follow_up", label=_l("重新启动")),
@@ -79,8 +100,7 @@ DISPUTE = register(
 
 
 # Moves only the system makes; pages never offer them as buttons.
-COURT_TRANSITIONS = frozenset({"court_accept", "court_mediate", "court_agree", "court_fail", "court_close",
-                               "court_return"})
+COURT_TRANSITIONS = frozenset(_COURT_MOVES)
 SYSTEM_TRANSITIONS = frozenset({"auto_escalate"}) | COURT_TRANSITIONS
 
 

@@ -131,3 +131,23 @@ def test_a_timed_out_delegation_returns_the_dispute_through_the_worker(court):
     assert dispute_state(case) == "returned_for_filing"
     case.refresh_from_db()
     assert (case.state, case.return_reason) == ("returned_for_filing", "timed_out")
+
+
+def test_the_disputes_pages_cannot_move_a_delegated_dispute(court):
+    """Once delegated, mediation steps on the dispute belong to the court case: the disputes
+    workflow refuses them (no outcome recorded twice) and offers none on the page."""
+    from pingan.core.errors import ApplicationError
+    from pingan.core.workflow import allowed_transitions, transition
+
+    case = in_mediation(court)
+    dispute = Dispute.objects.get(pk=case.dispute_id)
+    with pytest.raises(ApplicationError) as exc:
+        transition(obj=dispute, name="agree", by=court.clerk)
+    assert exc.value.code == "guard_failed"
+    offered = {a.name for a in allowed_transitions(Dispute.objects.get(pk=case.dispute_id), court.clerk) if a.allowed}
+    assert not offered & {"agree", "fail", "withdraw", "escalate", "return_for_filing"}
+    # a dispute the court never touched is unaffected
+    other = new_case(court, names=("王五", "赵六"))
+    offered = {a.name for a in allowed_transitions(Dispute.objects.get(pk=other.dispute_id), court.clerk)
+               if a.allowed}
+    assert "withdraw" in offered
