@@ -15,7 +15,7 @@ average 6-7), p95 ms:
 - before (ed18178, own scoped()): SQLite lists 37-110, statistics 301-861 (the API call failed on
   another app's half-edited import); PostgreSQL lists 80-198, statistics 1632-1732, API /statistics 2252.
 - after (restrict() with key-column scopes, subtree by jurisdiction_id IN): SQLite lists 35-174,
-  statistics 368-997, API /statistics 737; PostgreSQL lists 27-132, statistics 450-717, API
+  statistics 368-997, API /statistics 737; PostgreSQL lists 27-112 (page 132), statistics 450-717, API
   /statistics 540. PostgreSQL's set-up took 140 s after vs 355 s before (a less busy machine), so
   the two runs are not comparable figure by figure. Statistics stay over the goal: each figure is a
   COUNT over an index range led by the scope column (100k entries for "all years"); one pass
