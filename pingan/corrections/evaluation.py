@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from pingan.core.calendar import MAX_YEAR
 from pingan.core.settings_store import get_setting
 from pingan.orgs.models import Agency
-from pingan.orgs.permissions import restrict
+from pingan.orgs.permissions import can, restrict
 
 from .checkins_selectors import completion_of
 from .checkins_windows import local_zone
@@ -141,11 +141,11 @@ def evaluate_offices(*, since: date, until: date, now: datetime | None = None) -
 
 
 def visible_offices(user) -> set[int]:
-    """Ids of the offices whose rows the user may see; 403 when none."""
-    visible = set(restrict(Agency.objects.filter(kind="justice_office"), user, ACTION).values_list("pk", flat=True))
-    if not visible:
+    """Ids of the offices whose rows the user may see; 403 without the permission (a county bureau
+    with no offices under it yet has the permission and sees an empty ranking)."""
+    if not can(user, ACTION, Agency):
         raise PermissionDenied(_("无权查看司法所考核。"))
-    return visible
+    return set(restrict(Agency.objects.filter(kind="justice_office"), user, ACTION).values_list("pk", flat=True))
 
 
 def evaluation_for(*, user, since: date, until: date, now: datetime | None = None) -> Evaluation:

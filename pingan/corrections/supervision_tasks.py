@@ -18,11 +18,12 @@ from .supervision_seed import PERMISSIONS_FILE
 
 register_permission_file(PERMISSIONS_FILE)
 for _item in (NavItem(_("失联查找"), "corrections:searches", "corrections.searchtask"),
-              NavItem(_("司法所考核"), "corrections:evaluation", "corrections.supervisee")):
+              NavItem(_("司法所考核"), "corrections:evaluation", "orgs.agency",
+                      action="view_corrections_evaluation")):
     if _item not in REGISTRY:
         REGISTRY.append(_item)
-# District leaders see no supervisee, so the menu entry above stays hidden for them: a home panel
-# links them to the ranking.
+# District leaders read the ranking without seeing any supervisee: besides the menu entry, a home
+# panel links them to it.
 _PANEL = HomePanel("corrections/panels/evaluation.html", "orgs.agency", roles=("district_leader",), order=300)
 if _PANEL not in PANELS:
     PANELS.append(_PANEL)

@@ -1,5 +1,6 @@
-"""Navigation and home panels per agency and role: an entry shows only when the user may view
-its object type (orgs.permissions.can), so the menu never offers a page that would be empty."""
+"""Navigation and home panels per agency and role: an entry shows only when the user may do its
+action (view by default) on its object type (orgs.permissions.can), so the menu never offers a
+page that would be empty or refused."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ class NavItem:
     url_name: str
     # "app.model" the user must be able to view, or a tuple of them (any one is enough)
     object_type: str | tuple[str, ...] | None = None
+    # the action the page requires, e.g. "add" for an import page that only clerks may use
+    action: str = "view"
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,17 @@ PANELS: list[HomePanel] = [
 ]
 
 
-def _may_view(user, object_type: str | tuple[str, ...] | None) -> bool:
+def _may(user, object_type: str | tuple[str, ...] | None, action: str = "view") -> bool:
     if not object_type:
         return True
     types = (object_type,) if isinstance(object_type, str) else object_type
-    return any(can(user, "view", apps.get_model(t)) for t in types)
+    return any(can(user, action, apps.get_model(t)) for t in types)
 
 
 def menu_for(user) -> list[dict]:
     items = []
     for item in REGISTRY:
-        if not _may_view(user, item.object_type):
+        if not _may(user, item.object_type, item.action):
             continue
         try:
             url = reverse(item.url_name)
@@ -69,6 +72,6 @@ def panels_for(user) -> list[str]:
     chosen = [
         p
         for p in PANELS
-        if _may_view(user, p.object_type) and (not p.roles or codes.intersection(p.roles))
+        if _may(user, p.object_type) and (not p.roles or codes.intersection(p.roles))
     ]
     return [p.template for p in sorted(chosen, key=lambda p: p.order)]
