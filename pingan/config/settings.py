@@ -105,8 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the single writer run side by side; IMMEDIATE takes the write lock
         # at BEGIN so two writers queue on busy_timeout instead of failing with "database locked".
+        # busy_timeout comes first: switching a new file to WAL takes a lock that several
+        # processes opening it at once must wait for.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             " PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
