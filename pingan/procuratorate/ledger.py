@@ -400,9 +400,12 @@ def import_minor_cases(rows: list[_Row], *, by, dry_run: bool = False) -> Report
             else:
                 MinorCase.objects.filter(pk=case.pk).update(offence=offence, received_on=received, police_agency=police,
                                                             jurisdiction=jurisdiction, fast_track=fast)
+                # The copies on suspects and plans follow the case (statistics filter by them).
+                Suspect.objects.filter(case=case).update(jurisdiction=jurisdiction)
+                VolunteerPlan.objects.filter(suspect__case=case).update(jurisdiction=jurisdiction)
                 stored = {x.name: x for x in case.suspects.all()}
             for s, plan, keep in suspects:
-                s.case, s.procuratorate_id = case, case.procuratorate_id
+                s.case, s.procuratorate_id, s.jurisdiction = case, case.procuratorate_id, jurisdiction
                 prev = stored.get(s.name)
                 if prev is not None:
                     if keep:
@@ -442,6 +445,7 @@ def _import_plan(s: Suspect, plan: dict[str, Any], by) -> None:
     VolunteerPlan.objects.update_or_create(
         suspect=s,
         defaults={"partner": plan["partner"], "procuratorate_id": s.case.procuratorate_id,
+                  "jurisdiction_id": s.jurisdiction_id,
                   "service_type": plan["service_type"], "consent_on": start,
                   "start_on": start, "end_on": end, "planned_hours": plan["planned_hours"], "state": state,
                   "evaluated_on": plan["evaluated_on"], "created_by": by,

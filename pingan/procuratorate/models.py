@@ -148,6 +148,11 @@ class Suspect(models.Model):
         "orgs.Agency", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
     )
     received_on = models.DateField(null=True, blank=True, editable=False)
+    # Copy of the case's jurisdiction (services and the ledger import keep it in step): the
+    # statistics filter a township subtree from the covering scope indexes, without the case.
+    jurisdiction = models.ForeignKey(
+        "orgs.Jurisdiction", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["case", "order", "pk"]
@@ -176,13 +181,16 @@ class Suspect(models.Model):
             models.Index(fields=["arrest_decision", "arrest_decided_on"], name="proc_suspect_arrest"),
             models.Index(fields=["prosecution_decision", "prosecution_decided_on"], name="proc_suspect_prosecution"),
             models.Index(fields=["received_on"], name="proc_suspect_received"),
-            # Statistics within a procuratorate's scope: range counts on these (index-only).
-            models.Index(fields=["procuratorate", "received_on", "guilty_plea"], name="proc_suspect_scope_received"),
-            models.Index(fields=["procuratorate", "arrest_requested_on"], name="proc_suspect_scope_requested"),
-            models.Index(fields=["procuratorate", "arrest_decision", "arrest_decided_on"],
-                         name="proc_suspect_scope_arrest"),
-            models.Index(fields=["procuratorate", "prosecution_decision", "prosecution_decided_on"],
-                         name="proc_suspect_scope_prosecution"),
+            # Statistics within a procuratorate's scope: range counts on these (index-only); the
+            # trailing jurisdiction keeps a township filter index-only too.
+            models.Index(fields=["procuratorate", "received_on", "guilty_plea", "jurisdiction"],
+                         name="proc_sus_scope_received_j"),
+            models.Index(fields=["procuratorate", "arrest_requested_on", "jurisdiction"],
+                         name="proc_sus_scope_requested_j"),
+            models.Index(fields=["procuratorate", "arrest_decision", "arrest_decided_on", "jurisdiction"],
+                         name="proc_sus_scope_arrest_j"),
+            models.Index(fields=["procuratorate", "prosecution_decision", "prosecution_decided_on", "jurisdiction"],
+                         name="proc_sus_scope_prosecution_j"),
         ]
         verbose_name = _("犯罪嫌疑人")
         verbose_name_plural = _("犯罪嫌疑人")
@@ -230,6 +238,10 @@ class VolunteerPlan(models.Model):
     # Set when the suspect is not prosecuted (services, ledger import): "passed and not
     # prosecuted" is then counted from this table's own index.
     not_prosecuted = models.BooleanField(default=False, editable=False)
+    # Copy of the case's jurisdiction (as on Suspect): township statistics without two joins.
+    jurisdiction = models.ForeignKey(
+        "orgs.Jurisdiction", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
     evaluated_on = models.DateField(_("评估日期"), null=True, blank=True)
     evaluation_notes = models.TextField(_("评估意见"), blank=True)
     created_by = models.ForeignKey(
@@ -245,8 +257,8 @@ class VolunteerPlan(models.Model):
         ]
         indexes = [models.Index(fields=["start_on", "id"], name="proc_plan_start"),
                    models.Index(fields=["consent_on", "state", "not_prosecuted"], name="proc_plan_consent"),
-                   models.Index(fields=["procuratorate", "consent_on", "state", "not_prosecuted"],
-                                name="proc_plan_scope_consent")]
+                   models.Index(fields=["procuratorate", "consent_on", "state", "not_prosecuted", "jurisdiction"],
+                                name="proc_plan_scope_consent_j")]
         verbose_name = _("志愿服务计划")
         verbose_name_plural = _("志愿服务计划")
 

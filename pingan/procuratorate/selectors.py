@@ -266,7 +266,7 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
     # (see the model indexes), which beats one conditional aggregate scanning every row.
     suspects = restrict(Suspect.objects.all(), user, "view")
     if path:
-        suspects = suspects.filter(case__jurisdiction_id__in=subtree_ids(path))
+        suspects = suspects.filter(jurisdiction_id__in=subtree_ids(path))  # the case's, copied
     received = suspects.filter(received_on__range=period).aggregate(
         persons=Count("pk"), guilty_pleas=Count("pk", filter=Q(guilty_plea=True)))
     s = {
@@ -287,7 +287,7 @@ def statistics(*, user, date_from: dt.date, date_to: dt.date, jurisdiction: str 
     s["non_prosecuted"] = s["relative_non_prosecuted"] + s["other_non_prosecuted"]
     plans = restrict(VolunteerPlan.objects.all(), user, "view").filter(consent_on__range=period)
     if path:
-        plans = plans.filter(suspect__case__jurisdiction_id__in=subtree_ids(path))
+        plans = plans.filter(jurisdiction_id__in=subtree_ids(path))  # the case's, copied
     # One pass over the covering index (scope, consent date, state, not_prosecuted).
     v = plans.aggregate(
         participants=Count("pk"),

@@ -220,6 +220,7 @@ def create_case(
         _check(by, case, "add")
         for s in objs:
             s.case, s.procuratorate, s.received_on = case, case.procuratorate, case.received_on
+            s.jurisdiction_id = case.jurisdiction_id
             s.save()
         _audit(by=by, action="case_created", obj=case,
                after={**case_snapshot(case), "request": request, "suspects": [suspect_snapshot(s) for s in objs]})
@@ -357,7 +358,7 @@ def create_volunteer_plan(
     if end_on < start_on:
         errors.setdefault("end_on", []).append(_("结束日期不能早于开始日期。"))
     plan = VolunteerPlan(suspect=suspect, partner=partner, service_type=service_type, consent_on=consent_on,
-                         procuratorate=suspect.case.procuratorate,
+                         procuratorate=suspect.case.procuratorate, jurisdiction_id=suspect.case.jurisdiction_id,
                          start_on=start_on, end_on=end_on, planned_hours=hours,
                          created_by=by if getattr(by, "pk", None) else None)
     try:
