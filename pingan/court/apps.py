@@ -19,6 +19,7 @@ class CourtConfig(AppConfig):
         for item in (
             NavItem(_("诉前调解"), "court:queue", "court.courtcase"),
             NavItem(_("调解员名册"), "court:roster", "court.mediatorprofile"),
+            NavItem(_("收案登记"), "court:receive", "court.courtcase", action="add"),
             NavItem(_("诉前调解台账导入"), "court:import", "court.courtcase", action="add"),
         ):
             if item not in REGISTRY:  # ready() may run twice in some test set-ups
