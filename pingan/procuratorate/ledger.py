@@ -365,7 +365,7 @@ def import_minor_cases(rows: list[_Row], *, by, dry_run: bool = False) -> Report
     existing = {c.number: c for c in MinorCase.objects.filter(number__in=list(groups)).prefetch_related("suspects")}
     mine = set(restrict(MinorCase.objects.filter(number__in=list(existing)), by, "change").values_list("number", flat=True))
     plan_rows = []
-    for number, offence, received, police, _jurisdiction, fast, suspects in parsed:
+    for number, offence, received, police, jurisdiction, fast, suspects in parsed:
         case = existing.get(number)
         if case is None:
             report.created += 1
@@ -375,6 +375,7 @@ def import_minor_cases(rows: list[_Row], *, by, dry_run: bool = False) -> Report
             continue
         known = {s.name: s for s in case.suspects.all()}
         same = (case.offence_id == offence.pk and case.received_on == received and case.police_agency_id == police.pk
+                and case.jurisdiction_id == getattr(jurisdiction, "pk", None)
                 and case.fast_track == fast and set(known) == {s.name for s, _p, _k in suspects})
         if same:
             for s, _plan, keep in suspects:

@@ -178,3 +178,22 @@ def test_police_cannot_import_or_read_statistics_of_cases(proc):
     assert r.status_code == 403
     r = c.get(f"{URL}statistics?date_from=2022-01-01&date_to=2030-01-01")
     assert r.status_code == 200 and r.json()["minor_cases"]["persons"] == 0
+
+
+def test_reimport_with_another_jurisdiction_moves_the_suspects_and_plans_copies(proc):
+    c = client_for(proc.prosecutor)
+    rows = seed_rows()[841:843]  # two single-suspect cases, each with a volunteer plan
+    r = upload(c, "minor_cases", xlsx(rows), "a.xlsx")
+    assert r.json()["created"] == 2, r.json()
+    for s in Suspect.objects.select_related("case", "volunteer_plan"):
+        assert s.jurisdiction_id == s.case.jurisdiction_id == s.volunteer_plan.jurisdiction_id is not None
+    for row in rows:
+        row["案发地区划代码"] = "520204002000"  # 双水街道
+    r = upload(c, "minor_cases", xlsx(rows), "a.xlsx")
+    assert r.json()["updated"] == 2, r.json()
+    codes = {(s.case.jurisdiction.code, s.jurisdiction.code, s.volunteer_plan.jurisdiction.code)
+             for s in Suspect.objects.select_related("case__jurisdiction", "jurisdiction", "volunteer_plan__jurisdiction")}
+    assert codes == {("520204002000",) * 3}
+    stats = c.get(f"{URL}statistics?date_from=2022-01-01&date_to={timezone.localdate()}&jurisdiction=520204002000")
+    assert stats.json()["minor_cases"]["persons"] == 2
+    assert stats.json()["volunteer_service"]["participants"] == 2

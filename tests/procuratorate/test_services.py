@@ -270,3 +270,19 @@ def test_early_involvement_and_outcome(proc):
                                                 "procuratorate": proc.procuratorate, "police_agency": proc.police,
                                                 "started_on": days_ago(1), "guidance": "x"}, by=proc.prosecutor)
     assert AuditEntry.objects.filter(event_type=AuditEvent.PROCURATORATE_CHANGED, object_id=str(ei.pk)).count() == 2
+
+
+def test_suspects_and_plans_copy_the_case_jurisdiction_that_township_statistics_filter(proc):
+    from pingan.procuratorate.selectors import statistics
+
+    case = proc.case(received=10)
+    s = case.suspects.get()
+    plan = _plan(proc, s)
+    assert case.jurisdiction_id is not None
+    assert (s.jurisdiction_id, plan.jurisdiction_id) == (case.jurisdiction_id, case.jurisdiction_id)
+    period = {"date_from": days_ago(30), "date_to": days_ago(0)}
+    own = statistics(user=proc.prosecutor, jurisdiction=case.jurisdiction.code, **period)
+    assert (own["minor_cases"]["persons"], own["volunteer_service"]["participants"]) == (1, 1)
+    other = "520204002000" if case.jurisdiction.code != "520204002000" else "520204104000"
+    elsewhere = statistics(user=proc.prosecutor, jurisdiction=other, **period)
+    assert (elsewhere["minor_cases"]["persons"], elsewhere["volunteer_service"]["participants"]) == (0, 0)
