@@ -54,6 +54,10 @@ def test_clerk_receives_a_case_on_a_phone(new_page, clerk):
     page.fill("#id_parties-1-name", "某物流公司")
     page.select_option("#id_parties-1-role", "respondent")
     page.select_option("#id_parties-1-kind", "organisation")
+    # fire the last field's "change" now and let its inline check finish, so it does not run in
+    # parallel with the submit (the live server's threads share one SQLite connection)
+    page.locator("#id_parties-1-name").blur()
+    page.wait_for_load_state("networkidle")
     page.click("[data-testid=receive]")
     page.wait_for_selector("[data-testid=state]")
     case = CourtCase.objects.get()

@@ -75,7 +75,11 @@ def intake_to_agreement_pdf(new_page):
     page.fill("#id_parties-0-name", "张三")
     page.fill("#id_parties-1-name", "李四")
     page.select_option("#id_parties-1-role", "respondent")
-    page.wait_for_load_state("networkidle")  # let the inline check (htmx, on change) settle first
+    # A text field fires "change" when it loses focus: blur it now, or the click on submit would
+    # fire the inline check (htmx) in parallel with the submit, and the live server shares one
+    # SQLite connection between its threads. Then let that check settle.
+    page.locator("#id_parties-1-name").blur()
+    page.wait_for_load_state("networkidle")
     # The date input shows today's date (ISO format: the zh-hans format would leave it blank).
     assert page.input_value("#id_received_on") == timezone.localdate().isoformat()
     with page.expect_navigation(timeout=30_000):
