@@ -21,7 +21,22 @@ average 6-7), p95 ms:
   COUNT over an index range led by the scope column (100k entries for "all years"); one pass
   with COUNT(…) FILTER over a covering index measured 2.6-10x slower on SQLite (445 vs 171 ms for
   the suspects' figures, all years; 276 vs 28 ms for one year) and was not adopted.
-Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6 python benchmarks/procuratorate.py \
+Later the same day, with the seeded database settled as production's would be (VACUUM ANALYZE on
+PostgreSQL, whose autovacuum is off on the development server; ANALYZE on SQLite), p95 ms — both
+runs overlapped other benchmarks and test runs on the 2 cores, so figures move by ~2x:
+- settled, before the jurisdiction copy (a6d5140): SQLite lists 9-34 (page 79), statistics 134-252
+  (one year + township 252), API /statistics 210; PostgreSQL lists 35-86 (API /cases 458, page 636:
+  noise), statistics 420-1573 (one year + township 1573), API /statistics 586.
+- after (ced917a: suspects and volunteer plans carry the case's jurisdiction, the scope indexes
+  end with it, so a township filter stays index-only instead of joining case/suspect per row):
+  SQLite lists 4-24 (page 30), statistics 62-105 (one year + township 252 → 62), API /statistics
+  113; PostgreSQL lists 23-50 (page 106), statistics 125-416 (one year + township 1573 → 125), API
+  /statistics 335.
+Still over: "all years" counts every one of the 100k rows per kind. EXPLAIN ANALYZE on the settled
+PostgreSQL database, alone: 146 ms in all, of which suspects received (parallel seq scan + hash
+semi-join on the scope subquery) 47 ms, volunteer plans 38 ms, recommendations 30 ms; each row is
+counted, so the next step is a per-day rollup, not another index.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6b python benchmarks/procuratorate.py \
     --backends sqlite,postgresql
 """
 
