@@ -20,7 +20,24 @@ average 6-7 during both runs, so single figures move by 2x between runs; p95 ms,
   109-324 (p50 47-120), leader 73-413 (p50 50-107); PostgreSQL officer lists 71-309, statistics
   132-184, coverage 81-120, queue 142. PostgreSQL's set-up took twice as long as in the "before"
   run (87 s vs 42 s), i.e. the machine was twice as busy; its figures are not comparable.
-Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6 python benchmarks/policing.py \
+Later the same day, with the seeded database settled as production's would be (VACUUM ANALYZE on
+PostgreSQL, whose autovacuum is off on the development server; ANALYZE on SQLite), p95 ms:
+- settled, before (a6d5140): SQLite leader lists 17-71 but hazards p1 547 (officer 621), officer
+  visits p1 514, deep page 520, 90 days 183: with statistics SQLite drove the select_related join
+  from the small jurisdiction table and sorted every row; statistics leader 33-102, officer 52-144,
+  queue 49. PostgreSQL lists 19-80 (officer deep page 123), statistics leader 49-94, officer
+  80-141, coverage 20-24, queue 113.
+- after (0ae7762: the lists prefetch the page's jurisdictions instead of joining them; run while
+  the PostgreSQL test suite and another benchmark shared the 2 cores, SQLite set-up 135 s vs 74 s,
+  so unchanged code measured up to 2x slower): SQLite hazards p1 547 → 42 (officer 621 → 121),
+  officer visits p1 514 → 138, 90 days 183 → 139, other lists 29-119, officer deep page 748 (it
+  walks visited_at and tests the scope per row), statistics leader 52-121, officer 52-376, queue
+  141. PostgreSQL lists 23-97, statistics leader 63-92, officer 130-146, coverage 25-36, queue 92.
+Still over: the officer's scope is "agency_id IN (…) OR jurisdiction_id IN (…)"; PostgreSQL
+answers it with a seq scan and two hashed subplans (hazard figures 50 ms of the officer's
+statistics alone), SQLite with a scan. Next step is in restrict() (each OR branch as its own index
+range, or the scope ids resolved first), not in this app.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6b python benchmarks/policing.py \
     --backends sqlite,postgresql
 """
 
