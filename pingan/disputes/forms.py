@@ -31,14 +31,19 @@ class DisputeFilterForm(forms.Form):
         from .workflow import DISPUTE
 
         self.fields["state"].choices = [("", _("全部"))] + [(k, v) for k, v in DISPUTE.states.items()]
-        self.fields["category"].choices = [("", _("全部"))] + list(
-            Category.objects.filter(active=True).values_list("code", "name")
-        )
+        self.fields["category"].choices = [("", _("全部"))] + [
+            (c.code, c.label) for c in Category.objects.filter(active=True)
+        ]
+
+
+class CategoryField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.label
 
 
 class DisputeForm(forms.Form):
     title = forms.CharField(label=_("纠纷简题"), max_length=200)
-    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.filter(active=True))
+    category = CategoryField(label=_("类别"), queryset=Category.objects.filter(active=True))
     jurisdiction = forms.ModelChoiceField(label=_("发生地"), queryset=Jurisdiction.objects.none())
     received_on = forms.DateField(label=_("受理日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(label=_("争议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2)

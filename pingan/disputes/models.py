@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pingan.core.crypto import EncryptedTextField
@@ -35,6 +36,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: English pages show name_en where it is set."""
+        return self.name_en if self.name_en and get_language() == "en" else self.name
 
 
 class Source(models.TextChoices):

@@ -146,3 +146,20 @@ def test_import_pages_upload_preview_confirm(org, categories, settings, tmp_path
     r = c.post(reverse("disputes:import"), {"file": bad})
     assert r.status_code == 200 and "xlsx" in r.content.decode()
     assert Workbook  # openpyxl is what wrote the files above
+
+
+def test_categories_read_in_the_page_language(org, categories):
+    neighbours = categories["neighbours"]
+    assert neighbours.name_en and neighbours.name_en != neighbours.name
+    d = services.create_dispute(data=dispute_data(org, categories), parties=[person("张三")], by=None, source="web")
+    c = client_for(org.district_leader)
+    for url in (reverse("disputes:list"), reverse("disputes:detail", args=[d.uuid])):
+        assert neighbours.name in c.get(url).content.decode(), url
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    for url in (reverse("disputes:list"), reverse("disputes:detail", args=[d.uuid])):
+        body = c.get(url).content.decode()
+        assert neighbours.name_en in body and f">{neighbours.name}<" not in body, url
+    mediator = client_for(org.village_mediator_a)
+    assert f">{neighbours.name}</option>" in mediator.get(reverse("disputes:create")).content.decode()
+    mediator.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert f">{neighbours.name_en}</option>" in mediator.get(reverse("disputes:create")).content.decode()
