@@ -156,8 +156,12 @@ def _court_cases(ctx: Context) -> QuerySet:
     return restrict(CourtCase.objects.all(), ctx.user, "view")
 
 
-def _court_outcomes(ctx: Context, *values: str) -> QuerySet:
-    return _court_cases(ctx).filter(outcome__in=values, **ctx.period.q("outcome_at"))
+def _court_outcomes(ctx: Context, *values: str, delegated: bool = True) -> QuerySet:
+    """Cases that reached one of these outcomes in the period. The delegation figures count only
+    cases the court delegated: a people's mediation agreement brought for confirmation (a case
+    with no delegation) would otherwise raise the success rate above what delegation achieved."""
+    return _court_cases(ctx).filter(outcome__in=values, delegated_at__isnull=not delegated,
+                                    **ctx.period.q("outcome_at"))
 
 
 SUCCESS = ("mediation_document", "judicial_confirmation", "performed", "reconciled", "withdrawn")
@@ -190,6 +194,10 @@ register(Metric("court.returned", _("转立案"), "Returned for filing", PIECES,
                 split=Split("return_reason", {"refused": _("当事人不同意调解"), "failed": _("调解不成"),
                                               "timed_out": _("调解期限届满"), "rejected": _("司法确认申请被驳回"),
                                               "other": _("其他")})))
+register(Metric("court.agreement_confirmation", _("人民调解协议司法确认"),
+                "Judicial confirmations of people's mediation agreements", PIECES, C, CASE,
+                records=lambda ctx: _court_outcomes(ctx, "judicial_confirmation", delegated=False),
+                jurisdiction_field=J, order=34))
 register(Metric("court.success_rate", _("委派调解成功率"), "Delegation success rate", PERCENT, C, CASE,
                 ratio=("court.succeeded", "court.delegated"), order=50))
 register(Metric("court.first_instance_filings", _("民商事一审新收案件"), "New first-instance civil filings",

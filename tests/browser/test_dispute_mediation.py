@@ -220,12 +220,14 @@ def test_intake_to_judicial_confirmation_follow_up_and_statistics(new_page, peop
     year = str(today.year)
     figures = {}
     for key in ("disputes.succeeded", "disputes.followed_up", "disputes.satisfaction_rate",
-                "court.judicial_confirmation"):
+                "court.agreement_confirmation", "court.judicial_confirmation", "court.success_rate"):
         r = leader.request.get(f"/api/v1/statistics/{key}", params={"period": year})
         assert r.ok, r.text()
         figures[key] = r.json()["value"]
     assert figures == {"disputes.succeeded": 1, "disputes.followed_up": 1, "disputes.satisfaction_rate": 100.0,
-                       "court.judicial_confirmation": 1}
+                       "court.agreement_confirmation": 1,
+                       # a village agreement confirmed is not a court delegation that succeeded
+                       "court.judicial_confirmation": 0, "court.success_rate": None}
     leader.goto(f"/statistics/?period={year}")
     value = leader.locator('tr[data-metric="disputes.followed_up"] [data-testid="value"]').inner_text()
     assert value.startswith("1")

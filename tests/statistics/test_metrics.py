@@ -167,7 +167,10 @@ def test_court_figures_by_hand(world):
     make_court_case(world, world.huangtupo, delegated_at=d)  # still in mediation
     make_court_case(world, world.huangtupo, delegated_at=at(2021, 12, 31, 23, 59), outcome="performed",
                     outcome_at=at(2022, 1, 5))  # delegated in 2021, succeeded in 2022
+    # a people's mediation agreement confirmed by the court: no delegation, so not a success of it
+    make_court_case(world, world.shaomi_cun, outcome="judicial_confirmation", outcome_at=at(2022, 5, 2))
     u = world.leader
+    assert value(u, "court.agreement_confirmation")["value"] == 1
     assert value(u, "court.delegated")["value"] == 10
     succeeded = value(u, "court.succeeded")
     assert succeeded["value"] == 9
