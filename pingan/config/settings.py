@@ -194,6 +194,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = envbool("PINGAN_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [] if envbool("PINGAN_HSTS_PRELOAD", False) else ["security.W021"]
+# Covering indexes (INCLUDE) serve PostgreSQL's index-only counts; SQLite indexes their key
+# columns and ignores the rest, which is what we want there, so its warning is noise at install.
+SILENCED_SYSTEM_CHECKS += ["models.W040"]
 
 # Content Security Policy: everything is served by us; no CDNs, no inline scripts.
 CONTENT_SECURITY_POLICY = {

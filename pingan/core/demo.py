@@ -62,7 +62,9 @@ def loaders() -> list[_Loader]:
 
 
 def run_all(*, stdout=None) -> list[DemoLogin]:
-    logins: list[DemoLogin] = []
+    logins: dict[str, DemoLogin] = {}
     for loader in loaders():
-        logins.extend(loader.func(stdout=stdout) or [])
-    return logins
+        for login in loader.func(stdout=stdout) or []:
+            # several loaders may name the same account (e.g. the prosecutor): print it once
+            logins.setdefault(login.username, login)
+    return list(logins.values())

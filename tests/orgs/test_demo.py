@@ -97,3 +97,15 @@ def test_login_table_aligns_chinese_text():
     from pingan.core.management.commands.demo import _width
 
     assert _width(lines[2][: lines[2].index("pw1")]) == _width(lines[3][: lines[3].index("pw2")])
+
+
+def test_demo_prints_an_account_named_by_two_loaders_once(monkeypatch):
+    from pingan.core import demo as registry
+
+    monkeypatch.setattr(registry, "_LOADERS", {})
+    first = registry.DemoLogin("prosecutor", "检察官", "检察院", "p")
+    registry.register("a", lambda *, stdout: [first])
+    registry.register("b", lambda *, stdout: [registry.DemoLogin("prosecutor", "检察官", "检察院", "p"),
+                                              registry.DemoLogin("partner", "协作单位", "交警大队", "q")],
+                      after=["a"])
+    assert [login.username for login in registry.run_all()] == ["prosecutor", "partner"]
