@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from pingan.disputes import services as dispute_services
 from pingan.disputes.forms import DisputeForm, PartyFormSet
 from pingan.disputes.models import Source
-from pingan.disputes.views import _map_service_errors as map_service_errors
+from pingan.disputes.views import map_service_errors
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import requires
 

@@ -51,7 +51,7 @@ def dispute_list(request):
     return render(request, template, context)
 
 
-def _map_service_errors(exc: ValidationError, form: DisputeForm, parties) -> None:
+def map_service_errors(exc: ValidationError, form: DisputeForm, parties) -> None:
     for key, errs in exc.message_dict.items():
         if key.startswith("parties."):
             _p, idx, field = (key.split(".", 2) + [""])[:3]
@@ -85,7 +85,7 @@ def dispute_create(request):
                     messages.success(request, _("已登记纠纷。"))
                     return redirect("disputes:detail", uuid=dispute.uuid)
             except ValidationError as exc:
-                _map_service_errors(exc, form, parties)
+                map_service_errors(exc, form, parties)
             except PermissionDenied as exc:
                 form.add_error("jurisdiction", str(exc))
         if _partial(request):
