@@ -8,6 +8,7 @@ current state is a 400 with code `transition_not_allowed`; outside the user's sc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 from uuid import UUID
 
@@ -170,12 +171,18 @@ def _dispute(request, uuid: UUID, payload: WorkIn | None = None) -> Dispute:
     return dispute
 
 
-def _fields(payload: Schema, *exclude: str) -> dict[str, Any]:
-    return payload.dict(exclude={"expected_state", *exclude})
-
-
 def _done(request, dispute: Dispute) -> dict[str, Any]:
     return work_summary(user=request.user, dispute=dispute)
+
+
+def _act(request, uuid: UUID, payload: WorkIn, service: Callable[..., Any], *, as_data: bool = False) -> dict[str, Any]:
+    """The body of every plain write: the dispute (409 when it moved on), the service with the
+    payload's fields as keywords (or as `data=` for the services that take a record's fields),
+    then the work summary."""
+    d = _dispute(request, uuid, payload)
+    fields = payload.dict(exclude={"expected_state"})
+    service(dispute=d, by=request.user, **({"data": fields} if as_data else fields))
+    return _done(request, d)
 
 
 @router.get("/{uuid}/work", response=WorkOut)
@@ -187,65 +194,49 @@ def work_get(request: HttpRequest, uuid: UUID):
 @router.post("/{uuid}/grade", response=WorkOut)
 @scope_required("write")
 def grade(request: HttpRequest, uuid: UUID, payload: WorkIn):
-    d = _dispute(request, uuid, payload)
-    services.grade_dispute(dispute=d, by=request.user)
-    return _done(request, d)
+    return _act(request, uuid, payload, services.grade_dispute)
 
 
 @router.post("/{uuid}/grade/override", response=WorkOut)
 @scope_required("write")
 def grade_override(request: HttpRequest, uuid: UUID, payload: OverrideIn):
-    d = _dispute(request, uuid, payload)
-    services.override_grade(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.override_grade)
 
 
 @router.post("/{uuid}/route", response=WorkOut)
 @scope_required("write")
 def route(request: HttpRequest, uuid: UUID, payload: RouteIn):
-    d = _dispute(request, uuid, payload)
-    services.route_dispute(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.route_dispute)
 
 
 @router.post("/{uuid}/accept", response=WorkOut)
 @scope_required("write")
 def accept(request: HttpRequest, uuid: UUID, payload: WorkIn):
-    d = _dispute(request, uuid, payload)
-    services.accept_routing(dispute=d, by=request.user)
-    return _done(request, d)
+    return _act(request, uuid, payload, services.accept_routing)
 
 
 @router.post("/{uuid}/decline", response=WorkOut)
 @scope_required("write")
 def decline(request: HttpRequest, uuid: UUID, payload: ReasonIn):
-    d = _dispute(request, uuid, payload)
-    services.decline_routing(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.decline_routing)
 
 
 @router.post("/{uuid}/tier", response=WorkOut)
 @scope_required("write")
 def change_tier(request: HttpRequest, uuid: UUID, payload: TierIn):
-    d = _dispute(request, uuid, payload)
-    services.change_tier(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.change_tier)
 
 
 @router.post("/{uuid}/sessions", response=WorkOut)
 @scope_required("write")
 def session_add(request: HttpRequest, uuid: UUID, payload: SessionIn):
-    d = _dispute(request, uuid, payload)
-    services.add_session(dispute=d, by=request.user, data=_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.add_session, as_data=True)
 
 
 @router.post("/{uuid}/agreement", response=WorkOut)
 @scope_required("write")
 def agreement_create(request: HttpRequest, uuid: UUID, payload: AgreementIn):
-    d = _dispute(request, uuid, payload)
-    services.create_agreement(dispute=d, by=request.user, data=_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.create_agreement, as_data=True)
 
 
 @router.post("/{uuid}/agreement/signatures", response=WorkOut)
@@ -281,17 +272,13 @@ def agreement_file(request: HttpRequest, uuid: UUID, fmt: Literal["docx", "pdf"]
 @router.post("/{uuid}/outcome", response=WorkOut)
 @scope_required("write")
 def outcome(request: HttpRequest, uuid: UUID, payload: OutcomeIn):
-    d = _dispute(request, uuid, payload)
-    services.record_outcome(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.record_outcome)
 
 
 @router.post("/{uuid}/fail", response=WorkOut)
 @scope_required("write")
 def fail(request: HttpRequest, uuid: UUID, payload: FailIn):
-    d = _dispute(request, uuid, payload)
-    services.fail_mediation(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.fail_mediation)
 
 
 @router.post("/{uuid}/referrals", response=WorkOut)
@@ -324,14 +311,10 @@ def referral_reply(request: HttpRequest, uuid: UUID, referral_id: int, payload: 
 @router.post("/{uuid}/close", response=WorkOut)
 @scope_required("write")
 def close(request: HttpRequest, uuid: UUID, payload: CloseIn):
-    d = _dispute(request, uuid, payload)
-    services.close_dispute(dispute=d, by=request.user, reason=payload.reason)
-    return _done(request, d)
+    return _act(request, uuid, payload, services.close_dispute)
 
 
 @router.post("/{uuid}/follow-up", response=WorkOut)
 @scope_required("write")
 def follow_up(request: HttpRequest, uuid: UUID, payload: FollowUpIn):
-    d = _dispute(request, uuid, payload)
-    services.record_follow_up(dispute=d, by=request.user, **_fields(payload))
-    return _done(request, d)
+    return _act(request, uuid, payload, services.record_follow_up)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from docx import Document
 
-from .conftest import new_dispute
+from .conftest import new_dispute, person, valid_id
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +78,36 @@ def test_api_refusals(org, categories):
     assert r.status_code == 422 and "recipient" in r.json()["errors"]
     r = post(vm, d, "referrals", recipient="gov-shaomi", request="请协调")
     assert r.status_code == 200 and r.json()["referrals"][0]["reply_due"]
+
+
+def test_decline_fail_and_outcome_through_the_api(org, categories):
+    """The endpoints the walk above does not take: each passes its fields to its service."""
+    vm, town = client_for(org.village_mediator_a), client_for(org.township_official)
+
+    def at_the_village(n: int):
+        # Other people each time: disputes between the same parties grade higher.
+        d = new_dispute(org, categories, parties=[person(f"张{n}", id_number=valid_id(10 + n)),
+                                                  person(f"李{n}", role="respondent")])
+        post(vm, d, "grade")
+        assert post(town, d, "route").json()["routing"]["lead"] == "mc-v-shaomi-cun"
+        return d
+
+    d = at_the_village(1)
+    assert post(vm, d, "decline", reason="").status_code == 422
+    r = post(vm, d, "decline", expected_state="routed", reason="不属本委员会")
+    assert r.status_code == 200 and r.json()["state"] == "declined"
+    assert r.json()["timeline"][-1]["reason"] == "不属本委员会"
+
+    d = at_the_village(2)
+    post(vm, d, "accept")
+    post(vm, d, "sessions", held_at=timezone.now().isoformat(), mode="phone", attendees="张三、李四")
+    r = post(vm, d, "fail", reason="被申请人不同意", undisputed_facts="借款属实")
+    assert r.status_code == 200 and r.json()["state"] == "failed"
+    assert r.json()["outcomes"][-1]["reason"] == "被申请人不同意"
+
+    d = at_the_village(3)
+    post(vm, d, "accept")
+    post(vm, d, "sessions", held_at=timezone.now().isoformat(), mode="phone", attendees="张三、李四")
+    r = post(vm, d, "outcome", kind="withdrawn", decided_on=timezone.localdate().isoformat(), reason="申请人撤回")
+    assert r.status_code == 200 and r.json()["state"] == "withdrawn"
+    assert r.json()["outcomes"][-1]["kind"] == "withdrawn"
