@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -20,7 +20,7 @@ from pingan.orgs.models import Agency, User
 from pingan.orgs.permissions import requires
 
 from . import imports, selectors, services
-from .models import CourtCase, ReturnReason
+from .models import CaseSeries, CourtCase, ReturnReason
 from .schemas import (
     AssignIn,
     CaseImportIn,
@@ -41,7 +41,10 @@ from .schemas import (
     ReasonIn,
     ResolveIn,
     RulingIn,
+    SeriesCasesIn,
     SeriesConfirmIn,
+    SeriesIn,
+    SeriesOut,
     SucceedIn,
 )
 from .workflow import state_label
@@ -301,6 +304,52 @@ def comment_add(request: HttpRequest, uuid: UUID, payload: CommentIn):
 @scope_required("read")
 def roster(request: HttpRequest):
     return [mediator_row(p, int(getattr(p, "load", 0))) for p in selectors.roster(user=request.user)]
+
+
+class SeriesFilterIn(Schema):
+    q: str | None = None
+    status: Literal["open", "closed"] | None = None
+
+
+def _series_out(request, series: CaseSeries) -> dict[str, Any]:
+    s: Any = selectors.series_list(user=request.user).get(pk=series.pk)  # annotated with the counts
+    return {"uuid": s.uuid, "name": s.name, "court": s.court.name, "facts": s.facts, "created_at": s.created_at,
+            "case_count": s.case_count, "open_count": s.open_count}
+
+
+def _chosen_cases(request, uuids: list[UUID]) -> list[CourtCase]:
+    cases = list(selectors.case_list(user=request.user).filter(uuid__in=set(uuids)))
+    if len(cases) != len(set(uuids)):
+        raise ValidationError({"cases": _("所选案件不存在或无权办理，请刷新后重试。")})
+    return cases
+
+
+@router.get("/series", response=list[SeriesOut])
+@scope_required("read")
+@requires("view", CaseSeries)
+@paginate(PagePagination)
+def series_list(request: HttpRequest, filters: Query[SeriesFilterIn]):
+    return selectors.series_list(user=request.user, q=filters.q, status=filters.status)
+
+
+@router.post("/series", response={201: SeriesOut})
+@scope_required("write")
+@requires("add", CaseSeries)
+def series_create(request: HttpRequest, payload: SeriesIn):
+    """Group cases of one court into a new series (系列案)."""
+    cases = _chosen_cases(request, payload.cases)
+    series = services.create_series(name=payload.name, facts=payload.facts, court=cases[0].court, cases=cases,
+                                    by=request.user)
+    return Status(201, _series_out(request, series))
+
+
+@router.post("/series/{uuid}/cases", response=SeriesOut)
+@scope_required("write")
+def series_add_cases(request: HttpRequest, uuid: UUID, payload: SeriesCasesIn):
+    """More cases of the same court join the series."""
+    series = selectors.get_series(user=request.user, uuid=uuid)
+    services.add_to_series(series=series, cases=_chosen_cases(request, payload.cases), by=request.user)
+    return _series_out(request, series)
 
 
 @router.post("/series/{uuid}/confirm", response=list[CaseListOut])

@@ -18,6 +18,7 @@ class CourtConfig(AppConfig):
         register_permission_file(PERMISSIONS_FILE)
         for item in (
             NavItem(_("诉前调解"), "court:queue", "court.courtcase"),
+            NavItem(_("系列案"), "court:series_list", "court.caseseries"),
             NavItem(_("调解员名册"), "court:roster", "court.mediatorprofile"),
             NavItem(_("收案登记"), "court:receive", "court.courtcase", action="add"),
             NavItem(_("诉前调解台账导入"), "court:import", "court.courtcase", action="add"),

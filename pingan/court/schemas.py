@@ -174,6 +174,30 @@ class MediatorOut(Schema):
     reasons: list[str] = []
 
 
+class SeriesIn(StrictSchema):
+    name: str = Field(..., min_length=1, max_length=200, description="系列案名称")
+    facts: str = Field("", max_length=20000, description="共同事实")
+    cases: list[UUID] = Field(..., min_length=1, max_length=500, description="归入系列案的案件（同一法院，未结）")
+
+
+class SeriesCasesIn(StrictSchema):
+    cases: list[UUID] = Field(..., min_length=1, max_length=500, description="并入系列案的案件（同一法院，未结）")
+
+
+class SeriesOut(Schema):
+    uuid: UUID
+    name: str
+    court: str
+    facts: str
+    created_at: dt.datetime
+    case_count: int
+    open_count: int
+
+    @staticmethod
+    def resolve_court(obj) -> str:
+        return obj["court"] if isinstance(obj, dict) else obj.court.name
+
+
 class SeriesConfirmIn(StrictSchema):
     applied_on: dt.date | None = None
     ruled_on: dt.date | None = None

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from pingan.core import deadlines as dl
 from pingan.core.models import Deadline
 from pingan.core.settings_store import get_setting
+from pingan.orgs.models import Agency
 from pingan.orgs.permissions import has_object_permission, restrict
 
 from .models import CaseSeries, CourtCase, MediatorProfile
@@ -59,6 +60,38 @@ def get_series(*, user, uuid: Any) -> CaseSeries:
     if series is None:
         raise Http404(_("记录不存在或无权查看。"))
     return series
+
+
+SERIES_STATUSES = {"open": gettext_lazy("有未结案件"), "closed": gettext_lazy("全部已结")}
+
+
+def series_list(*, user, q: str | None = None, status: str | None = None,
+                court: int | None = None) -> QuerySet[CaseSeries]:
+    """The series the user may see, newest first, each with its number of cases and of open ones
+    (no outcome yet); `status` keeps the series with open cases or those all finished."""
+    qs = restrict(CaseSeries.objects.all(), user, "view").select_related("court").annotate(
+        case_count=Count("cases"), open_count=Count("cases", filter=Q(cases__outcome="")))
+    if q and q.strip():
+        qs = qs.filter(name__contains=q.strip())
+    if court:
+        qs = qs.filter(court_id=court)
+    if status == "open":
+        qs = qs.filter(open_count__gt=0)
+    elif status == "closed":
+        qs = qs.filter(open_count=0)
+    return qs.order_by("-created_at", "-pk")
+
+
+def series_courts(*, user) -> QuerySet[Agency]:
+    """The courts of the series the user may see (the list's court filter)."""
+    return Agency.objects.filter(pk__in=restrict(CaseSeries.objects.all(), user, "view").values("court")).order_by(
+        "path")
+
+
+def series_to_join(*, user) -> QuerySet[CaseSeries]:
+    """Series the user may add cases to: those still under way (some case without outcome)."""
+    return (restrict(CaseSeries.objects.all(), user, "change").filter(cases__outcome="").distinct()
+            .select_related("court").order_by("-created_at", "-pk"))
 
 
 def series_cases(*, user, series: CaseSeries) -> QuerySet[CourtCase]:

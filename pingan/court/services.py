@@ -702,19 +702,52 @@ def save_mediator_profile(
 # --- series -------------------------------------------------------------------------------
 
 
+def _join_series(series: CaseSeries, cases: Sequence[CourtCase], by) -> list[CourtCase]:
+    """Put `cases` into `series`, locked and checked one by one: a case the user may not change,
+    of another court, already in a series or already finished refuses the whole request."""
+    if not cases:
+        raise ValidationError({"cases": _("请选择案件。")})
+    locked = list(CourtCase.objects.select_for_update().select_related("dispute")
+                  .filter(pk__in=[c.pk for c in cases]).order_by("pk"))
+    for case in locked:
+        label = case.number or case.dispute.title
+        _require(by, case, "change")
+        if case.court_id != series.court_id:
+            raise ValidationError({"cases": _("系列案的案件须属于同一法院：%(n)s") % {"n": label}})
+        if case.series_id is not None and case.series_id != series.pk:
+            raise ApplicationError(_("案件 %(n)s 已属于另一系列案。") % {"n": label}, code="already_in_series",
+                                   field="cases")
+        if case.outcome:
+            raise ApplicationError(_("案件 %(n)s 已结案，不能并入系列案。") % {"n": label}, code="case_closed",
+                                   field="cases")
+    CourtCase.objects.filter(pk__in=[c.pk for c in locked]).update(series=series)
+    return locked
+
+
 @transaction.atomic
 def create_series(*, name: str, court: Agency, cases: Sequence[CourtCase], by, facts: str = "") -> CaseSeries:
+    """The clerk groups related cases (same parties, same facts) of one court into a series."""
     series = CaseSeries(name=name.strip(), court=court, facts=facts.strip(),
                         created_by=by if getattr(by, "pk", None) else None)
     series.full_clean()
     series.save()
-    for case in cases:
-        _require(by, case, "change")
-        if case.court_id != court.pk:
-            raise ValidationError({"cases": _("系列案的案件须属于同一法院。")})
-    CourtCase.objects.filter(pk__in=[c.pk for c in cases]).update(series=series)
+    if by is not None and not has_object_permission(by, series, "add"):
+        raise PermissionDenied(_("无权在该法院建立系列案。"))
+    joined = _join_series(series, cases, by)
     record(actor=by, event_type=AuditEvent.COURT_CHANGED, action="court.series.create", obj=series,
-           after={"name": series.name, "cases": [c.pk for c in cases]})
+           after={"name": series.name, "court": court.pk, "cases": [c.pk for c in joined]})
+    return series
+
+
+@transaction.atomic
+def add_to_series(*, series: CaseSeries, cases: Sequence[CourtCase], by) -> CaseSeries:
+    """More cases of the same court join an existing series (the later ones of a batch of suits)."""
+    series = CaseSeries.objects.select_for_update().get(pk=series.pk)
+    if by is not None and not has_object_permission(by, series, "change"):
+        raise PermissionDenied(_("无权执行此操作。"))
+    joined = _join_series(series, cases, by)
+    record(actor=by, event_type=AuditEvent.COURT_CHANGED, action="court.series.add", obj=series,
+           after={"cases": [c.pk for c in joined]})
     return series
 
 

@@ -24,7 +24,7 @@ from pingan.orgs.models import Agency, User
 from pingan.orgs.permissions import can, has_object_permission, requires
 
 from . import documents, selectors, services
-from .models import CourtCase, MediatorProfile, ReturnReason
+from .models import CaseSeries, CourtCase, MediatorProfile, ReturnReason
 from .workflow import COURT_CASE
 
 
@@ -57,7 +57,10 @@ def case_list(request):
     state = request.GET.get("state") or None
     q = request.GET.get("q") or None
     page = Paginator(selectors.case_list(user=request.user, state=state, q=q), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "state": state or "", "q": q or "", "states": COURT_CASE.states}
+    may_group = can(request.user, "add", CaseSeries)
+    context = {"page": page, "state": state or "", "q": q or "", "states": COURT_CASE.states, "may_group": may_group}
+    if may_group and not _partial(request):
+        context["series_to_join"] = selectors.series_to_join(user=request.user)
     template = "court/case_list.html#results" if _partial(request) else "court/case_list.html"
     return render(request, template, context)
 

@@ -1,4 +1,5 @@
-"""The series page (系列案): its cases, and the batch steps of services.py — delegate, assign one
+"""Series cases (系列案): the list, grouping cases chosen in the case list into a new or an
+existing series, and the series page with the batch steps of services.py — delegate, assign one
 mediator, accept, one session for all, apply for and confirm judicial confirmation of them all.
 Each batch is all or nothing (services._each); a refusal names the case and becomes a message."""
 
@@ -7,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,11 +22,11 @@ from django.views.decorators.http import require_POST
 
 from pingan.core.errors import ApplicationError
 from pingan.orgs.models import Agency
-from pingan.orgs.permissions import can
+from pingan.orgs.permissions import can, requires
 
 from . import selectors, services
 from .models import CaseSeries, CourtCase
-from .views import _date, _mediator, _rows
+from .views import _date, _mediator, _partial, _rows
 from .workflow import COURT_CASE
 
 S = CourtCase.State
@@ -109,3 +112,48 @@ def series_action(request, uuid, action: str):
         count = done.cases.count() if hasattr(done, "cases") else len(done)
         messages.success(request, _("已办理 %(n)s 件。") % {"n": count})
     return redirect("court:series", uuid=series.uuid)
+
+
+@login_required
+@requires("view", CaseSeries)
+def series_list(request):
+    q = request.GET.get("q") or ""
+    status = request.GET.get("status") or ""
+    court = request.GET.get("court") or ""
+    qs = selectors.series_list(user=request.user, q=q, status=status, court=int(court) if court.isdigit() else None)
+    context = {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "q": q, "status": status, "court": court,
+               "statuses": selectors.SERIES_STATUSES, "courts": selectors.series_courts(user=request.user)}
+    template = "court/series_list.html#results" if _partial(request) else "court/series_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+@requires("add", CaseSeries)
+def series_group(request):
+    """From the case list: the chosen cases become a new series, or join the chosen one."""
+    p = request.POST
+    try:
+        wanted = {UUID(u) for u in p.getlist("cases")}
+    except ValueError:
+        wanted = set()
+    cases = list(selectors.case_list(user=request.user).filter(uuid__in=wanted)) if len(wanted) <= 500 else []
+    try:
+        if len(cases) != len(wanted):
+            raise ValidationError({"cases": _("所选案件不存在或无权办理，请刷新后重试。")})
+        if p.get("series"):
+            series = selectors.get_series(user=request.user, uuid=p["series"])
+            services.add_to_series(series=series, cases=cases, by=request.user)
+        else:
+            if not cases:
+                raise ValidationError({"cases": _("请选择案件。")})
+            series = services.create_series(name=p.get("name", ""), facts=p.get("facts", ""), court=cases[0].court,
+                                            cases=cases, by=request.user)
+    except (ApplicationError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已将 %(n)s 件案件归入系列案。") % {"n": len(cases)})
+        return redirect("court:series", uuid=series.uuid)
+    return redirect("court:list")
