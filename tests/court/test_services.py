@@ -81,6 +81,35 @@ def test_refusal_returns_for_filing_with_record(court):
     assert last.name == "return_for_filing" and "要求直接诉讼" in last.reason
 
 
+def test_only_delegation_consumes_a_pre_litigation_number(court):
+    """Intake and a refusal (sent on to filing) take no number; an imported historical case keeps
+    its own when it is delegated; the first case delegated gets the year's number 1."""
+    from pingan.core.models import IssuedCaseNumber
+    from pingan.court import imports
+
+    refused = new_case(court)
+    services.screen_case(case=refused, by=court.clerk)
+    services.record_consent(case=refused, party=refused.dispute.parties.first(), consents=False, note="要求诉讼",
+                            by=court.clerk)
+    waiting = new_case(court, names=("李四", "某超市"))
+    imports.import_cases(court=court.court, by=court.clerk, rows=[imports.CaseRow(
+        ref="L-2022-7", title="历史案件", facts="借款未还", claim="归还借款", category="contract",
+        jurisdiction="520204104001", received_on=date(2022, 3, 1), number="（2022）黔0204民诉前调7号",
+        parties=[{"role": "applicant", "name": "孙七"}, {"role": "respondent", "name": "周八"}])])
+    historical = CourtCase.objects.get(number="（2022）黔0204民诉前调7号")
+    assert historical.state == S.RECEIVED
+    services.delegate_case(case=consent_all(court, historical), organisation=court.centre, by=court.clerk,
+                           now=at(date(2024, 1, 15)))
+    delegated = consent_all(court, new_case(court, names=("王五", "赵六")))
+    services.delegate_case(case=delegated, organisation=court.centre, by=court.clerk, now=at(date(2024, 1, 16)))
+    for case in (refused, waiting, historical, delegated):
+        case.refresh_from_db()
+    assert (refused.number, waiting.number) == ("", "")
+    assert historical.state == S.DELEGATED and historical.number == "（2022）黔0204民诉前调7号"
+    assert delegated.number == "（2024）黔0204民诉前调1号"
+    assert list(IssuedCaseNumber.objects.values_list("number", flat=True)) == ["（2024）黔0204民诉前调1号"]
+
+
 def test_delegation_needs_every_consent(court):
     case = new_case(court)
     services.screen_case(case=case, by=court.clerk)
