@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core.pages import filtered_page, is_partial, render_list
 from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.permissions import can, requires
 
@@ -21,34 +21,13 @@ from .models import Dispute, DuplicateCandidate, Source
 from .workflow import DISPUTE
 
 
-def _partial(request) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
 @login_required
 @requires("view", Dispute)
 def dispute_list(request):
-    form = DisputeFilterForm(request.GET or None)
-    page = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        try:
-            qs = selectors.dispute_list(
-                user=request.user,
-                filters=selectors.DisputeFilters(**{k: (v or None) for k, v in data.items()}),
-            )
-            page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form, "page": page, "query": query.urlencode(), "states": DISPUTE.states,
-        "may_add": can(request.user, "add", Dispute),
-    }
-    template = "disputes/dispute_list.html#results" if _partial(request) else "disputes/dispute_list.html"
-    return render(request, template, context)
+    context = filtered_page(request, DisputeFilterForm(request.GET or None), lambda f: selectors.dispute_list(
+        user=request.user, filters=selectors.DisputeFilters(**f)))
+    context.update(states=DISPUTE.states, may_add=can(request.user, "add", Dispute))
+    return render_list(request, "disputes/dispute_list.html", context)
 
 
 def map_service_errors(exc: ValidationError, form: DisputeForm, parties) -> None:
@@ -88,7 +67,7 @@ def dispute_create(request):
                 map_service_errors(exc, form, parties)
             except PermissionDenied as exc:
                 form.add_error("jurisdiction", str(exc))
-        if _partial(request):
+        if is_partial(request):
             # Inline validation: re-render just the form with its field errors.
             return render(request, "disputes/dispute_form.html#form", {"form": form, "parties": parties})
     return render(request, "disputes/dispute_form.html", {"form": form, "parties": parties})

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pingan.core.errors import ApplicationError
+from pingan.core.pages import filtered_page, form_errors, is_partial, render_list
 from pingan.orgs.permissions import can, requires
 from pingan.orgs.permissions import has_object_permission as can_object
 
@@ -38,10 +38,6 @@ from .selectors_stats import policing_figures, three_tier_figures
 from .workflow import HAZARD
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _partial(request) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _errors(exc: Exception) -> str:
@@ -65,22 +61,10 @@ def queue(request):
 @login_required
 @requires("view", Hazard)
 def hazard_list(request):
-    form = HazardFilterForm(request.GET or None)
-    page = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        try:
-            qs = selectors.hazard_list(user=request.user, filters=selectors.HazardFilters(
-                **{k: (v or None) for k, v in data.items()}))
-            page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "may_export": can(request.user, "export", Hazard)}
-    template = "policing/hazard_list.html#results" if _partial(request) else "policing/hazard_list.html"
-    return render(request, template, context)
+    context = filtered_page(request, HazardFilterForm(request.GET or None), lambda f: selectors.hazard_list(
+        user=request.user, filters=selectors.HazardFilters(**f)))
+    context["may_export"] = can(request.user, "export", Hazard)
+    return render_list(request, "policing/hazard_list.html", context)
 
 
 @login_required
@@ -143,22 +127,10 @@ def hazard_act(request, uuid):
 @login_required
 @requires("view", Visit)
 def visit_list(request):
-    form = PeriodForm(request.GET or None)
-    page = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        try:
-            qs = selectors.visit_list(user=request.user, filters=selectors.VisitFilters(
-                **{k: (v or None) for k, v in data.items()}))
-            page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "may_export": can(request.user, "export", Visit)}
-    template = "policing/visit_list.html#results" if _partial(request) else "policing/visit_list.html"
-    return render(request, template, context)
+    context = filtered_page(request, PeriodForm(request.GET or None), lambda f: selectors.visit_list(
+        user=request.user, filters=selectors.VisitFilters(**f)))
+    context["may_export"] = can(request.user, "export", Visit)
+    return render_list(request, "policing/visit_list.html", context)
 
 
 @login_required
@@ -183,16 +155,15 @@ def visit_new(request):
                                   by=request.user, hazards=hazards)
         except (ValidationError, ApplicationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                for key, errs in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errs)
+                form_errors(form, exc)
             else:
                 form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("已记录走访。"))
-            if _partial(request):  # htmx would follow a redirect inside the swap; load the queue page
+            if is_partial(request):  # htmx would follow a redirect inside the swap; load the queue page
                 return HttpResponse(status=204, headers={"HX-Redirect": reverse("policing:queue")})
             return redirect("policing:queue")
-    if _partial(request):
+    if is_partial(request):
         return render(request, "policing/visit_form.html#form", {"form": form})
     return render(request, "policing/visit_form.html", {"form": form})
 
@@ -201,22 +172,10 @@ def visit_new(request):
 @requires("view", RiskPerson)
 def risk_list(request):
     """重点人员: masked names, next review date, overdue first (the list orders by the date)."""
-    form = RiskFilterForm(request.GET or None)
-    page = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        try:
-            qs = selectors.risk_person_list(user=request.user, jurisdiction=data.get("jurisdiction") or None,
-                                            due_by=timezone.localdate() if data.get("due") else None)
-            page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()}
-    template = "policing/risk_list.html#results" if _partial(request) else "policing/risk_list.html"
-    return render(request, template, context)
+    context = filtered_page(request, RiskFilterForm(request.GET or None), lambda f: selectors.risk_person_list(
+        user=request.user, jurisdiction=f.get("jurisdiction"), due_by=timezone.localdate() if f.get("due") else None))
+    context["today"] = timezone.localdate()
+    return render_list(request, "policing/risk_list.html", context)
 
 
 def _risk_context(request, person: RiskPerson, form: ReviewForm) -> dict[str, Any]:
@@ -251,17 +210,16 @@ def risk_review(request, uuid):
             services.review_risk_person(person=person, by=request.user, **form.cleaned_data)
         except (ValidationError, ApplicationError) as exc:
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                for key, errs in exc.message_dict.items():
-                    form.add_error(key if key in form.fields else None, errs)
+                form_errors(form, exc)
             else:
                 form.add_error(None, _errors(exc))
         else:
             messages.success(request, _("已记录评估。"))
             url = reverse("policing:risk_detail", args=[person.uuid])
-            if _partial(request):
+            if is_partial(request):
                 return HttpResponse(status=204, headers={"HX-Redirect": url})
             return redirect(url)
-    if _partial(request):
+    if is_partial(request):
         return render(request, "policing/risk_detail.html#review-form", {"p": person, "form": form})
     return render(request, "policing/risk_detail.html", _risk_context(request, person, form), status=422)
 
@@ -277,8 +235,7 @@ def statistics(request):
             figures = policing_figures(user=request.user, **{k: (v or None) for k, v in data.items()})
             three_tier = three_tier_figures(user=request.user, **{k: (v or None) for k, v in data.items()})
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            form_errors(form, exc)
     return render(request, "policing/statistics.html", {"form": form, "f": figures, "t": three_tier})
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pingan.core.deadlines import deadlines_for
 from pingan.core.errors import ApplicationError
+from pingan.core.pages import filtered_page, form_errors
 from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
@@ -63,11 +64,6 @@ def _attempt(request, func: Callable[[], Any], ok: str) -> bool:
     return True
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
-
-
 # --- work queue -------------------------------------------------------------------------------------
 
 
@@ -94,27 +90,17 @@ def queue(request):
 @login_required
 @requires("view", MinorCase)
 def case_list(request):
-    form = CaseFilterForm(request.GET or None)
-    page = None
-    if form.is_valid() or not request.GET:
-        data = form.cleaned_data if request.GET else {}
-        filters = selectors.CaseFilters(
-            q=data.get("q") or None, offence=data["offence"].code if data.get("offence") else None,
-            date_from=data.get("date_from"), date_to=data.get("date_to"))
-        try:
-            qs = selectors.case_list(user=request.user, filters=filters)
-            page = Paginator(qs, 50).get_page(request.GET.get("page"))
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        if request.GET.get("export") == "xlsx" and page is not None and can(request.user, "export", MinorCase):
-            response = HttpResponse(ledger.export_minor_cases(user=request.user, cases=qs), content_type=XLSX)
-            response["Content-Disposition"] = "attachment; filename=minor-cases.xlsx"
-            return response
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "procuratorate/case_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "may_add": can(request.user, "add", MinorCase),
-        "may_export": can(request.user, "export", MinorCase)})
+    context = filtered_page(request, CaseFilterForm(request.GET or None), lambda f: selectors.case_list(
+        user=request.user, filters=selectors.CaseFilters(q=f.get("q"), offence=f["offence"].code if f.get("offence") else None,
+                                                         date_from=f.get("date_from"), date_to=f.get("date_to"))))
+    page = context["page"]
+    if request.GET.get("export") == "xlsx" and page is not None and can(request.user, "export", MinorCase):
+        response = HttpResponse(ledger.export_minor_cases(user=request.user, cases=page.paginator.object_list),
+                                content_type=XLSX)
+        response["Content-Disposition"] = "attachment; filename=minor-cases.xlsx"
+        return response
+    context.update(may_add=can(request.user, "add", MinorCase), may_export=can(request.user, "export", MinorCase))
+    return render(request, "procuratorate/case_list.html", context)
 
 
 @login_required
@@ -341,7 +327,7 @@ def recommendation_create(request):
                     raise ValidationError({"case_number": _("未找到该案件：%(n)s") % {"n": number}})
             rec = services.issue_recommendation(procuratorate=request.user.agency, case=case, by=request.user, **d)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except (ApplicationError, PermissionDenied) as exc:
             form.add_error(None, _messages_of(exc))
         else:
@@ -429,7 +415,7 @@ def early_list(request):
         try:
             services.record_early_involvement(data=data, by=request.user)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         except (ApplicationError, PermissionDenied) as exc:
             form.add_error(None, _messages_of(exc))
         else:
@@ -451,7 +437,7 @@ def statistics(request):
             stats = selectors.statistics(user=request.user, date_from=d["date_from"], date_to=d["date_to"],
                                          jurisdiction=d["jurisdiction"].code if d["jurisdiction"] else None)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
     elif not request.GET:
         stats = selectors.statistics(user=request.user, date_from=dt.date(today.year, 1, 1), date_to=today)
     return render(request, "procuratorate/statistics.html", {"form": form, "stats": stats})
@@ -469,7 +455,7 @@ def ledger_import(request):
             report = ledger.import_file(data=upload, filename=upload.name, kind=form.cleaned_data["kind"],
                                         by=request.user, dry_run=form.cleaned_data["dry_run"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
     return render(request, "procuratorate/import.html", {"form": form, "report": report})
 
 

@@ -1,0 +1,68 @@
+"""pingan.core.pages: the list-page helpers every app's list views use (filters, paging, htmx)."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.core.exceptions import ValidationError
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from pingan.core.pages import filtered_page, is_partial
+from pingan.orgs.models import Jurisdiction
+
+pytestmark = pytest.mark.django_db
+
+
+class _Filters(forms.Form):
+    q = forms.CharField(required=False)
+    level = forms.IntegerField(required=False)
+
+
+def test_filtered_page_passes_blank_filters_as_none_and_drops_the_page_from_the_query(district):
+    seen = []
+
+    def rows(f):
+        seen.append(f)
+        return Jurisdiction.objects.order_by("code")
+
+    request = RequestFactory().get("/list/", {"q": "", "level": "3", "page": "2"})
+    context = filtered_page(request, _Filters(request.GET), rows, per_page=1)
+    assert seen == [{"q": None, "level": 3}]
+    assert context["query"] == "q=&level=3"
+    assert context["page"].number == 2 and len(context["page"].object_list) == 1
+
+    first = RequestFactory().get("/list/")
+    context = filtered_page(first, _Filters(first.GET or None), rows)
+    assert seen[-1] == {} and context["page"].number == 1 and not context["form"].is_bound
+
+
+def test_filtered_page_puts_a_refused_filter_on_the_form_and_shows_no_rows(district):
+    def rows(f):
+        raise ValidationError({"level": "没有这一级。", "other": "整体错误。"})
+
+    request = RequestFactory().get("/list/", {"level": "9"})
+    context = filtered_page(request, _Filters(request.GET), rows)
+    assert context["page"] is None
+    assert context["form"].errors == {"level": ["没有这一级。"], "__all__": ["整体错误。"]}
+
+    invalid = RequestFactory().get("/list/", {"level": "x"})
+    context = filtered_page(invalid, _Filters(invalid.GET), lambda f: pytest.fail("not called on invalid input"))
+    assert context["page"] is None and "level" in context["form"].errors
+
+
+def test_list_page_full_partial_and_refused_filter(district_leader):
+    c = Client()
+    c.force_login(district_leader)
+    url = reverse("disputes:list")
+    assert "<html" in c.get(url).content.decode()
+    partial = c.get(url, {"q": "物业"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial
+    boosted = c.get(url, {"q": "物业"}, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true").content.decode()
+    assert "<html" in boosted
+    refused = c.get(url, {"received_from": "2024-02-01", "received_to": "2024-01-01"}).content.decode()
+    assert "结束日期不能早于开始日期。" in refused
+
+
+def test_is_partial_without_the_htmx_middleware():
+    assert is_partial(RequestFactory().get("/")) is False
