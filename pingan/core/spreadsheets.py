@@ -10,7 +10,7 @@ and the export from it.
     content = workbook_bytes(template(LEDGER))                 # download
     for number, values, errors in read(upload, LEDGER): ...   # values keyed by Column.key
     errors_workbook([e.as_dict() for e in errors])             # row-level error report
-    export_workbook("台账", headers, rows)                      # list export
+    export_workbook("台账", headers, rows)                      # list export (caption=, widths= for a report)
 
 The app keeps what a row means (lookups, dedupe by ledger number, how it is stored). Whole-file
 problems (not an .xlsx, too large, too many rows, no header, a required column missing) raise
@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +45,7 @@ INLINE_LIST_MAX = 255  # Excel's limit for a dropdown list written into the form
 _ZIP = b"PK\x03\x04"  # .xlsx is a zip archive
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the pre-2007 .xls (and .doc) container
 _REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+_HEADING = Font(bold=True, size=13)
 
 
 class CellError(ValueError):
@@ -401,20 +403,31 @@ def errors_workbook(errors: Iterable[RowError | Mapping[str, Any]]) -> bytes:
     return workbook_bytes(wb)
 
 
-def export_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A list as .xlsx: bold header row, dates shown as dates. Written in streaming mode, so a
+def export_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                    caption: Sequence[Sequence[Any]] = (), widths: Sequence[float] = ()) -> bytes:
+    """A list as .xlsx: bold header row, dates shown as dates. `caption` lines go above the table
+    (the first cell of the first line is its heading, bold and larger; a blank row follows), e.g.
+    the period and place of a report; `widths` are the columns' widths, left to right (Excel's
+    default otherwise: a streamed sheet cannot measure its cells). Written in streaming mode, so a
     queryset iterated in chunks is never held whole in memory."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
-    head = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = Font(bold=True)
-        head.append(cell)
-    ws.append(head)
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for n, line in enumerate(caption):
+        ws.append([_styled(ws, v, _HEADING) if n == j == 0 else _export_cell(ws, v) for j, v in enumerate(line)])
+    if caption:
+        ws.append([])
+    ws.append([_styled(ws, h, Font(bold=True)) for h in headers])
     for row in rows:
         ws.append([_export_cell(ws, v) for v in row])
     return workbook_bytes(wb)
+
+
+def _styled(ws: Any, value: Any, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.font = font
+    return cell
 
 
 def _export_cell(ws: Any, value: Any) -> Any:

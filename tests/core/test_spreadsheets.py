@@ -213,3 +213,15 @@ def test_error_report_and_export_reopen():
     assert ws["B2"].value == dt.datetime(2023, 3, 23) and ws["B2"].number_format == "yyyy-mm-dd"
     assert ws["C2"].value == dt.datetime(2023, 3, 23, 22, 30)  # shown in Asia/Shanghai time
     assert ws["C2"].number_format == "yyyy-mm-dd hh:mm" and ws["D2"].value == 2
+
+
+def test_export_with_caption_and_widths_reopens():
+    content = ss.export_workbook("统计", ["指标", "数值"], [["受理纠纷", 6], ["合计", dt.date(2023, 3, 23)]],
+                                 caption=[["统计报表"], ["统计期间", "2022年"]], widths=[30, 12.5])
+    ws = load_workbook(io.BytesIO(content))["统计"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "统计报表" and rows[1][:2] == ("统计期间", "2022年") and not any(rows[2])
+    assert rows[3][:2] == ("指标", "数值") and rows[4][:2] == ("受理纠纷", 6)
+    assert ws["A1"].font.b and ws["A1"].font.sz == 13 and not ws["A2"].font.b and ws["A4"].font.b
+    assert ws["B6"].number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions["A"].width == 30 and ws.column_dimensions["B"].width == 12.5
