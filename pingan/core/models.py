@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEntry(models.Model):
@@ -227,7 +228,7 @@ class Deadline(models.Model):
     kind = models.CharField(_("期限类型"), max_length=80)
     start = models.DateTimeField(_("起算时间"))
     amount = models.PositiveIntegerField(_("期间"))
-    unit = models.CharField(_("单位"), max_length=20, choices=Unit.choices)
+    unit = models.CharField(pgettext_lazy("unit of measure", "单位"), max_length=20, choices=Unit.choices)
     pauses = models.JSONField(_("中止期间"), default=list, blank=True)
     extensions = models.JSONField(_("延长"), default=list, blank=True)
     due = models.DateTimeField(_("届满时间"))

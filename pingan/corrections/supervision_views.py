@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
 from pingan.orgs.permissions import can, get_for, has_object_permission
 
@@ -227,7 +228,7 @@ def monitoring_act(request, pk: int, action: str):
         if action == "renew":
             form = DecisionForm(request.POST, renewal=True)
             if not form.is_valid():
-                raise ApplicationError(_("续用决定信息有误：%(e)s") % {"e": "；".join(
+                raise ApplicationError(_("续用决定信息有误：%(e)s") % {"e": punctuation.join(
                     f"{form.fields[f].label if f in form.fields else ''} {m}" for f, ms in form.errors.items()
                     for m in ms)}, code="invalid")
             d = form.cleaned_data

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
 from pingan.core.workflow import allowed_transitions, history
 from pingan.disputes.selectors import party_rows
@@ -172,7 +173,7 @@ def case_action(request, uuid, action: str):
     except (ApplicationError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
     except (Agency.DoesNotExist, ValueError):
         messages.error(request, _("提交的内容不完整，请检查后重试。"))
     else:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
@@ -105,7 +106,7 @@ def series_action(request, uuid, action: str):
     except (ApplicationError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
     except (Agency.DoesNotExist, ValueError):
         messages.error(request, _("提交的内容不完整，请检查后重试。"))
     else:
@@ -152,7 +153,7 @@ def series_group(request):
     except (ApplicationError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
     else:
         messages.success(request, _("已将 %(n)s 件案件归入系列案。") % {"n": len(cases)})
         return redirect("court:series", uuid=series.uuid)

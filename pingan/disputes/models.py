@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pingan.core.crypto import EncryptedTextField
@@ -173,7 +173,7 @@ class Party(models.Model):
 
     class Kind(models.TextChoices):
         PERSON = "person", _("自然人")
-        ORGANISATION = "organisation", _("单位")
+        ORGANISATION = "organisation", pgettext_lazy("party kind", "单位")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("身份"), max_length=20, choices=Role.choices)

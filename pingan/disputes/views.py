@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core import punctuation
 from pingan.core.pages import filtered_page, is_partial, render_list
 from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.permissions import can, requires
@@ -112,7 +113,7 @@ def duplicate_decide(request, uuid, flag_id: int):
             services.dismiss_duplicate(flag=flag, by=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, _("已标记为不是重复。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
     return redirect("disputes:detail", uuid=dispute.uuid)
 
 
@@ -152,7 +153,7 @@ def import_detail(request, uuid):
         try:
             job = ledger.start(job=job, mode=form.cleaned_data["mode"])
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, punctuation.join(exc.messages))
         return redirect("disputes:import_detail", uuid=job.uuid)
     return render(request, "disputes/import_detail.html", {"job": job, "form": form, "errors": job.errors[:200]})
 

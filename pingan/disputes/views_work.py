@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from pingan.core import punctuation
 from pingan.core.documents import DOCX_CONTENT_TYPE, PDF_CONTENT_TYPE
 from pingan.core.errors import ApplicationError, ConflictError
 from pingan.core.workflow import allowed_transitions, history
@@ -194,7 +195,7 @@ def agreement_sign(request, uuid, pk: int):
         services.sign_agreement(agreement=agreement, role=form.cleaned_data["role"], party=party, by=request.user)
         messages.success(request, _("已记录签署。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
         return _render_detail(request, dispute, status=400)
     return redirect("disputes:detail", uuid=dispute.uuid)
 
@@ -213,7 +214,7 @@ def referral_reply(request, uuid, pk: int):
         services.record_reply(referral=referral, reply=form.cleaned_data["reply"], by=request.user)
         messages.success(request, _("已登记回复。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.join(exc.messages))
         return _render_detail(request, dispute, status=400)
     return redirect("disputes:detail", uuid=dispute.uuid)
 

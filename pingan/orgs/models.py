@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from pingan.core.crypto import EncryptedTextField
 
@@ -109,8 +110,8 @@ class Agency(models.Model):
                 name="orgs_agency_tier_only_for_committees",
             )
         ]
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = pgettext_lazy("agency", "单位")
+        verbose_name_plural = pgettext_lazy("agency", "单位")
 
     def __str__(self) -> str:
         return self.name
@@ -180,7 +181,7 @@ class User(AbstractUser):
     id_number = EncryptedTextField(_("身份证号"), blank=True)
     id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("单位")
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=pgettext_lazy("agency", "单位")
     )
     jurisdiction = models.ForeignKey(
         Jurisdiction,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .permissions import can
 
@@ -37,7 +38,7 @@ class HomePanel:
 # Domain apps append their entries here in their AppConfig.ready().
 REGISTRY: list[NavItem] = [
     NavItem(_("首页"), "home"),
-    NavItem(_("单位"), "orgs:agency_list", "orgs.agency"),
+    NavItem(pgettext_lazy("agency", "单位"), "orgs:agency_list", "orgs.agency"),
     NavItem(_("行政区划"), "orgs:jurisdiction_list", "orgs.jurisdiction"),
 ]
 

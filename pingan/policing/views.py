@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
 from pingan.core.pages import filtered_page, form_errors, is_partial, render_list
 from pingan.orgs.permissions import can, requires
@@ -42,7 +43,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _errors(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
+        return punctuation.join(exc.messages)
     if isinstance(exc, ApplicationError):
         return exc.message
     return str(exc) or _("无权执行此操作。")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pingan.core import punctuation
 from pingan.core.deadlines import deadlines_for
 from pingan.core.errors import ApplicationError
 from pingan.core.pages import filtered_page, form_errors
@@ -48,7 +49,7 @@ from .workflow import PLAN, RECOMMENDATION, SUSPECT
 
 def _messages_of(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
+        return punctuation.join(exc.messages)
     if isinstance(exc, ApplicationError):
         return exc.message
     return str(exc) or _("无权执行此操作。")
@@ -204,8 +205,9 @@ def plan_create(request, uuid):
     s = selectors.get_suspect(user=request.user, uuid=uuid)
     form = PlanForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label}：{'；'.join(v)}" for k, v in form.errors.items()
-                                         if k in form.fields))
+        colon = punctuation.mark("：")
+        messages.error(request, punctuation.join(f"{form.fields[k].label}{colon}{punctuation.join(v)}"
+                                                 for k, v in form.errors.items() if k in form.fields))
     else:
         _attempt(request, lambda: services.create_volunteer_plan(suspect=s, by=request.user, **form.cleaned_data),
                  _("已制定志愿服务计划。"))
@@ -218,7 +220,7 @@ def hearing_create(request, uuid):
     s = selectors.get_suspect(user=request.user, uuid=uuid)
     form = HearingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join("；".join(v) for v in form.errors.values()))
+        messages.error(request, punctuation.join(punctuation.join(v) for v in form.errors.values()))
     else:
         _attempt(request, lambda: services.schedule_hearing(suspect=s, by=request.user, **form.cleaned_data),
                  _("已安排听证会。"))

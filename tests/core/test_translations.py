@@ -152,6 +152,36 @@ class _VisibleText(HTMLParser):
             self.found.append(data.strip())
 
 
+# Chinese punctuation glued to English words: a template that puts "：" or "（…）" around a
+# translated label (the punctuation belongs in the catalogue: pgettext("punctuation", "：")).
+FULL_WIDTH = "：，。（）、；！？"
+GLUED = re.compile(rf"[A-Za-z][{FULL_WIDTH}]|[{FULL_WIDTH}]\s*[A-Za-z]")
+
+
+class _TextOutsideRecords(HTMLParser):
+    """All text of the page except what holds records (names, addresses, case numbers live in
+    <td>, <a>, <option>, form values) and scripts."""
+
+    RECORDS = {"td", "a", "option", "select", "textarea", "script", "style", "code", "pre"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.RECORDS:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.RECORDS and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth and GLUED.search(data):
+            self.found.append(" ".join(data.split()))
+
+
 # one user per kind of desk; pages are the home page and every entry of that user's menu
 DESKS = [
     ("district_leader", "plc"), ("court_clerk", "court"), ("prosecutor", "procuratorate"),
@@ -181,6 +211,10 @@ def test_pages_render_in_english(client, make_user, role, agency):
         # live in <td>, <a> and <option>, which the parser does not look at
         if parser.found:
             leftovers[url] = parser.found
+        glued = _TextOutsideRecords()
+        glued.feed(response.content.decode())
+        if glued.found:
+            leftovers[f"{url} (punctuation)"] = glued.found
     assert leftovers == {}
 
 
@@ -216,3 +250,24 @@ def _import_time_gettext(path: Path) -> list[str]:
 def test_no_gettext_at_import_time():
     found = [hit for path in _sources(".py") if "migrations" not in path.parts for hit in _import_time_gettext(path)]
     assert found == [], "use gettext_lazy for text built at import:\n" + "\n".join(found)
+
+
+# What a template may hold with Chinese punctuation in it: translated text, comments, and the
+# marks that come from the catalogue ({% mark "：" %}, |mark_join:"；" — core/punctuation.py).
+_TRANSLATED = re.compile(
+    r"\{%\s*(?:translate|trans|mark)\s.*?%\}|\{%\s*blocktrans(?:late)?\b.*?%\}.*?\{%\s*endblocktrans(?:late)?\s*%\}"
+    r"|\{#.*?#\}|\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}|\|mark_join:\"[^\"]*\"", re.S)
+
+
+def test_templates_write_no_chinese_punctuation_of_their_own():
+    """A "：" or "（…）" written in a template shows on English pages as "Reason：…" (the rendered
+    check above only sees pages whose records exist); the mark must come from the catalogue."""
+    found = []
+    for path in _sources(".html"):
+        if "templates" not in path.parts:
+            continue
+        for n, line in enumerate(_TRANSLATED.sub(lambda m: "\n" * m[0].count("\n"),
+                                                 path.read_text(encoding="utf-8")).splitlines(), 1):
+            if any(c in line for c in FULL_WIDTH):
+                found.append(f"{path.relative_to(PINGAN)}:{n}: {line.strip()[:80]}")
+    assert found == [], 'use {% mark "：" %} / |mark_join:"；" (pingan/core/punctuation.py):\n' + "\n".join(found)
