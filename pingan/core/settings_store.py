@@ -9,8 +9,11 @@ A missing key is a configuration error, never a silent default: `SettingMissing`
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
+from django.apps import apps as global_apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -126,3 +129,14 @@ def set_setting(*, key: str, value: Any, by: Any, description: str | None = None
             reason=reason,
         )
     return row
+
+
+def load_settings_file(path: Path | str, *, apps: Any = global_apps) -> None:
+    """An app's shipped settings (`{"settings": [{key, value, description, source}, …]}`): a key
+    already present keeps its row, as an administrator may have changed it. Data migrations pass
+    their `apps` (the historical model); `seed()` at run time uses the live one."""
+    model = apps.get_model("core", "Setting")
+    for row in json.loads(Path(path).read_text(encoding="utf-8"))["settings"]:
+        model.objects.get_or_create(
+            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
+        )

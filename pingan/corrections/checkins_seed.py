@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.apps import apps as global_apps
@@ -15,12 +14,9 @@ CONSENT_FILE = DATA / "face_consent.json"
 
 
 def load_checkin_settings(apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
-    for row in json.loads(SETTINGS_FILE.read_text(encoding="utf-8"))["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"],
-            defaults={"value": row["value"], "description": row["description"], "source": row["source"]},
-        )
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(SETTINGS_FILE, apps=apps)
 
 
 def load_checkin_permissions(apps=global_apps) -> None:

@@ -29,13 +29,9 @@ def load_boundary(apps=global_apps) -> None:
 
 
 def load_settings(apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
-    data = _json("settings.json")
-    for row in data["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"],
-            defaults={"value": row["value"], "description": row["description"], "source": row["source"]},
-        )
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(DATA / "settings.json", apps=apps)
 
 
 def load_permissions(apps=global_apps) -> None:

@@ -4,7 +4,6 @@ Idempotent; settings an administrator edited are left alone."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.apps import apps as global_apps
@@ -14,11 +13,9 @@ PERMISSIONS_FILE = DATA_DIR / "permissions.json"
 
 
 def load_settings(*, apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
-    for row in json.loads((DATA_DIR / "settings.json").read_text("utf-8"))["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
-        )
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
 
 
 def seed(*, apps=global_apps) -> None:

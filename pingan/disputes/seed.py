@@ -27,11 +27,9 @@ def load_categories(*, apps=global_apps) -> None:
 
 
 def load_settings(*, apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
-    for row in _read("settings.json")["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
-        )
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
 
 
 def load_rulesets(*, apps=global_apps) -> None:

@@ -5,7 +5,6 @@ administrator may have edited them); permission rows follow the orgs seed's rule
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.apps import apps as global_apps
@@ -14,16 +13,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PERMISSIONS_FILE = DATA_DIR / "permissions.json"
 
 
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text("utf-8"))
-
-
 def load_settings(*, apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
-    for row in _read(DATA_DIR / "settings.json")["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
-        )
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
 
 
 def seed(*, apps=global_apps) -> None:

@@ -33,14 +33,11 @@ def load_offences(*, apps=global_apps) -> None:
 
 
 def load_settings(*, apps=global_apps) -> None:
-    Setting = apps.get_model("core", "Setting")
+    from pingan.core.settings_store import load_settings_file
+
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
     CaseNumberFormat = apps.get_model("core", "CaseNumberFormat")
-    data = _read("settings.json")
-    for row in data["settings"]:
-        Setting.objects.get_or_create(
-            key=row["key"], defaults={"value": row["value"], "description": row["description"], "source": row["source"]}
-        )
-    for fmt in data["case_number_formats"]:
+    for fmt in _read("settings.json")["case_number_formats"]:
         CaseNumberFormat.objects.get_or_create(
             court_code=fmt["court_code"], case_type=fmt["case_type"],
             defaults={"name": fmt["name"], "template": fmt["template"]},

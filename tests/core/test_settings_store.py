@@ -17,6 +17,7 @@ from pingan.core.settings_store import (
     SettingTypeError,
     get_period,
     get_setting,
+    load_settings_file,
     set_setting,
 )
 from tests.core.seed import ensure_core_seed
@@ -115,3 +116,18 @@ def test_admin_change_goes_through_the_audited_service(client, django_user_model
     assert get_setting("court.special_procedure_days", int) == 31
     entry = AuditEntry.objects.filter(event_type=AuditEvent.SETTING_CHANGED).order_by("-seq").first()
     assert entry.object_id == str(row.pk) and entry.reason == "测试" and entry.actor_id == admin_user.pk
+
+
+def test_load_settings_file_adds_missing_keys_and_keeps_edited_ones(tmp_path):
+    Setting.objects.filter(key__startswith="test.loaded.").delete()
+    Setting.objects.create(key="test.loaded.kept_days", value=9, description="edited", source="admin")
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"settings": [
+        {"key": "test.loaded.kept_days", "value": 3, "description": "shipped", "source": "法"},
+        {"key": "test.loaded.new_days", "value": 5, "description": "新参数", "source": "《条例》第五条"},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    load_settings_file(path)
+    load_settings_file(path)  # idempotent
+    assert get_setting("test.loaded.kept_days") == 9
+    new = Setting.objects.get(key="test.loaded.new_days")
+    assert (new.value, new.description, new.source) == (5, "新参数", "《条例》第五条")
