@@ -70,7 +70,8 @@ def parent(args) -> None:
                "--naive", str(args.naive), "--backends", backend, "--http-seconds", str(args.http_seconds),
                "--connections", str(args.connections), "--latency", str(args.latency),
                "--threads-per-worker", str(args.threads_per_worker),
-               "--scan-people", str(args.scan_people)]
+               "--scan-people", str(args.scan_people), "--parts", args.parts,
+               *(["--profile"] if args.profile else [])]
         try:
             subprocess.run(cmd, env=env, check=True, cwd=REPO)
         finally:
@@ -184,13 +185,22 @@ def child(args) -> None:
         battery=nan, charging=np.full(n, -1, dtype=np.int8), mock=np.zeros(n, dtype=bool),
         valid=np.ones(n, dtype=bool), source="app",
     )
-    result = store_batch(batch, now=now)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        result = prof.runcall(store_batch, batch, now=now)
+    else:
+        result = store_batch(batch, now=now)
     batch_s = time.perf_counter() - start
     rate = n / batch_s
     stored = LocationFix.objects.count()
     print(f"(b) batch: conversion {t_conv:.2f} s; total {n:,} fixes in {batch_s:.2f} s = {rate:,.0f} fixes/s "
           f"({rate / naive_rate:,.0f}× naive); stored {result.stored:,} (table {stored:,}), "
           f"breaches {len(result.breach_ids):,} (leavers {int(leaver.sum()):,})", flush=True)
+    if args.profile:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
     start = time.perf_counter()
     again = store_batch(batch, now=now)
     print(f"    same batch again (all duplicates): {time.perf_counter() - start:.2f} s, stored {again.stored}, "
@@ -199,13 +209,16 @@ def child(args) -> None:
     # --- (c) OsmAnd endpoint over HTTP ---------------------------------------------------------
     last = np.arange(args.people) * per + per - 1  # each person's newest fix from (b)
     keep = ~leaver  # people still inside the district
-    http_c(args, vendor, sup_ids[keep], np.stack([wlat[last], wlon[last]], axis=1)[keep])
+    if "c" in args.parts:
+        http_c(args, vendor, sup_ids[keep], np.stack([wlat[last], wlon[last]], axis=1)[keep])
 
     # --- (e) breach-to-alert latency -----------------------------------------------------------
-    latency_e(args, sup_ids[~leaver])
+    if "e" in args.parts:
+        latency_e(args, sup_ids[~leaver])
 
     # --- (d) silence scan ----------------------------------------------------------------------
-    scan_d(args, now)
+    if "d" in args.parts:
+        scan_d(args, now)
 
 
 def _server(port: int, workers: int, threads: int):
@@ -435,6 +448,8 @@ def main() -> None:
     ap.add_argument("--threads-per-worker", type=int, default=64, help="(c) granian threads per worker")
     ap.add_argument("--latency", type=int, default=200, help="(e) people whose breach is timed")
     ap.add_argument("--scan-people", type=int, default=1_000_000, help="(d) people in the silence scan")
+    ap.add_argument("--parts", default="c,d,e", help="which of (c), (d), (e) to run after (a) and (b), e.g. c or d,e")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of (b) (which is then slower)")
     args = ap.parse_args()
     if os.environ.get("PINGAN_BENCH_CHILD"):
         child(args)
