@@ -25,6 +25,7 @@ from pingan.core.idnumber import birth_date as id_birth_date
 from pingan.core.workflow import record_imported
 from pingan.orgs.permissions import restrict
 
+from . import search
 from .models import Dispute, Party
 from .services import DISPUTE_FIELDS, _make_party, _prefixed, build_search_text
 from .workflow import DISPUTE
@@ -130,6 +131,7 @@ def import_disputes(*, items: Sequence[BulkDispute], by, source: str, reason: st
         item.built.search_text = build_search_text(item.built, [p.name for p in item.party_objs])
         disputes.append(item.built)
     Dispute.objects.bulk_create(disputes, batch_size=500)
+    search.index(disputes, new=True)
     parties = []
     for item in items:
         for p in item.party_objs:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from pingan.core.audit import AuditEvent, record
 from pingan.orgs.permissions import restrict
 
-from . import bulk
+from . import bulk, search
 from .bulk import BulkDispute
 from .models import Dispute, DuplicateCandidate, Party
 from .services import _party_snapshot, _snapshot, build_search_text, duplicate_window_days
@@ -48,6 +48,7 @@ def create_disputes(*, items: Sequence[BulkDispute], by, source: str) -> list[Di
         assert item.built is not None
         item.built.search_text = build_search_text(item.built, [p.name for p in item.party_objs])
     Dispute.objects.bulk_create(disputes, batch_size=500)
+    search.index(disputes, new=True)
     parties: list[Party] = []
     for item in items:
         for p in item.party_objs:

@@ -165,6 +165,19 @@ class Dispute(models.Model):
             raise ValidationError({"longitude": _("经纬度须同时填写或同时留空。")})
 
 
+class SearchToken(models.Model):
+    """One token of a dispute's search_text (see search.py): the table a substring search reads
+    instead of scanning every dispute. Keyed (token, dispute): a search reads one token's
+    disputes from the key alone."""
+
+    pk = models.CompositePrimaryKey("token", "dispute")
+    token = models.BigIntegerField()
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.token}@{self.dispute_id}"
+
+
 class Party(models.Model):
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("申请人")

@@ -21,6 +21,7 @@ from pingan.orgs.models import Jurisdiction
 from pingan.orgs.permissions import has_object_permission, restrict
 from pingan.orgs.selectors import subtree_ids
 
+from . import search
 from .models import Category, Dispute, DuplicateCandidate, ImportJob, Party
 
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -49,10 +50,11 @@ def category_list(*, active_only: bool = True) -> QuerySet[Category]:
 
 
 def search_q(q: str) -> Q:
-    """Substring match on the denormalised search column; an ID number is matched exactly via
-    the blind index (it is encrypted, so never part of search_text)."""
+    """Substring match on the denormalised search column through its token table (search.py);
+    an ID number is matched exactly via the blind index (it is encrypted, so never part of
+    search_text)."""
     q = q.strip()
-    cond = Q(search_text__contains=q.casefold())
+    cond = search.match_q(q.casefold())
     number = normalize_id_number(q)
     if _ID_SHAPE.match(number):
         cond |= Q(pk__in=Party.objects.filter(id_number_index=blind_index(number)).values("dispute_id"))

@@ -25,6 +25,7 @@ from pingan.core.idnumber import birth_date as id_birth_date
 from pingan.core.idnumber import normalize_id_number
 from pingan.orgs.permissions import has_object_permission
 
+from . import search
 from .models import Attachment, Dispute, DuplicateCandidate, Party
 
 DISPUTE_FIELDS = (
@@ -82,9 +83,10 @@ def _party_snapshot(party: Party) -> dict[str, Any]:
 
 def build_search_text(dispute: Dispute, party_names: Iterable[str]) -> str:
     """Title, facts, party names and numbers, case-folded. Chinese has no word boundaries, so
-    search is a substring match on this one column (LIKE '%q%'); PostgreSQL backs it with a
-    trigram GIN index (migration 0003), SQLite scans. ID numbers are encrypted and never go in
-    here; they are matched exactly through the blind index instead (selectors.search_q)."""
+    search is a substring match on this one column, read through its tokens (search.py): write
+    them with search.index() wherever this is set. ID numbers and phones are never in here (the
+    token table is plain); an ID number is matched exactly through the blind index instead
+    (selectors.search_q)."""
     parts = [dispute.number, dispute.external_ref, dispute.title, " ".join(party_names), dispute.facts]
     return "\n".join(p for p in parts if p).casefold()
 
@@ -93,6 +95,7 @@ def _refresh_search_text(dispute: Dispute) -> None:
     names = list(dispute.parties.values_list("name", flat=True))
     dispute.search_text = build_search_text(dispute, names)
     Dispute.objects.filter(pk=dispute.pk).update(search_text=dispute.search_text)
+    search.index([dispute])
 
 
 def _make_party(dispute: Dispute | None, data: Mapping[str, Any], order: int) -> Party:
