@@ -1,5 +1,6 @@
-"""Pages: the dashboard (every metric the user may see, by domain, with charts), one metric by
-jurisdiction with drill-down links, and the Excel export. Thin: selectors do the work."""
+"""Pages: the dashboard (every metric the user may see, by domain, with charts; each domain's
+section a request of its own), one metric by jurisdiction with drill-down links, and the Excel
+export. Thin: selectors do the work."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,30 +36,48 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The page shell: filters, tabs and one placeholder per domain, each loading its section
+    (section()) by htmx once the page is shown. Evaluating every metric takes seconds on a large
+    district; the shell paints at once and each domain's figures come as they are counted."""
     params = _params(request)
     domain = params.get("domain") or None
     try:
         ctx = _ctx(request)
     except ValidationError as exc:
         return render(request, "statistics/dashboard.html", {"errors": _errors(exc), "params": params}, status=400)
-    results = selectors.dashboard(user=request.user, ctx=ctx, domain=domain)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in results:
-        groups.setdefault(r["domain"], []).append(r)
     base = {k: v for k, v in params.items() if k != "domain"}
-    chart = {
-        d: {"title": str(DOMAIN_LABELS.get(d, d)), "previous_label": _("上年同期"),
-            "names": [r["label"] for r in rs if r["unit"] != "%"],
-            "values": [r["value"] for r in rs if r["unit"] != "%"],
-            "previous": [(r["year_on_year"] or {}).get("value") for r in rs if r["unit"] != "%"]}
-        for d, rs in groups.items()
-    }
+    query = urlencode(base)
+    visible = selectors.domains_for(request.user)
     return render(request, "statistics/dashboard.html", {
         "ctx": ctx, "params": params, "domain": domain,
-        "sections": [{"domain": d, "label": DOMAIN_LABELS.get(d, d), "results": rs} for d, rs in groups.items()],
-        "domains": [(d, DOMAIN_LABELS.get(d, d)) for d in selectors.domains_for(request.user)],
-        "query": urlencode(base), "export_query": urlencode(params),
-        "chart_data": _jsonable(chart),
+        "sections": [{"domain": d, "label": DOMAIN_LABELS.get(d, d),
+                      "url": f"{reverse('statistics:section', args=[d])}?{query}"}
+                     for d in visible if domain in (None, d)],
+        "domains": [(d, DOMAIN_LABELS.get(d, d)) for d in visible],
+        "query": query, "export_query": urlencode(params),
+    })
+
+@login_required
+def section(request: HttpRequest, domain: str) -> HttpResponse:
+    """One domain's figures with year-on-year and its chart data: the fragment the dashboard
+    loads into its placeholder (404 for a domain with no metric the user may see)."""
+    params = _params(request)
+    try:
+        ctx = _ctx(request)
+    except ValidationError as exc:
+        return HttpResponse("；".join(_errors(exc)), status=400, content_type="text/plain; charset=utf-8")
+    results = selectors.dashboard(user=request.user, ctx=ctx, domain=domain)
+    if not results:
+        raise Http404(_("没有可查看的统计指标。"))
+    label = DOMAIN_LABELS.get(domain, domain)
+    plotted = [r for r in results if r["unit"] != "%"]
+    chart = {"title": str(label), "previous_label": _("上年同期"), "names": [r["label"] for r in plotted],
+             "values": [r["value"] for r in plotted],
+             "previous": [(r["year_on_year"] or {}).get("value") for r in plotted]}
+    return render(request, "statistics/_section.html", {
+        "section": {"domain": domain, "label": label, "results": results},
+        "query": urlencode({k: v for k, v in params.items() if k != "domain"}),
+        "chart_id": f"statistics-section-{domain}", "chart_data": _jsonable(chart),
     })
 
 @login_required

@@ -38,30 +38,53 @@ def data(world):
                         outcome_at=at(2022, 7, 1), return_reason="failed" if outcome == "returned" else "")
 
 
-def test_dashboard_for_the_district_leader(world, data):
-    r = client_for(world.leader).get("/statistics/", {"period": "2022"})
-    html = r.content.decode()
+def dashboard(client: Client, params: dict[str, str]) -> tuple[str, list[str]]:
+    """The page shell, and each section it loads (hx-get, as htmx would), asserted 200."""
+    r = client.get("/statistics/", params)
     assert r.status_code == 200
+    shell = r.content.decode()
+    sections = []
+    for url in re.findall(r'hx-get="([^"]+)"', shell):
+        part = client.get(url.replace("&amp;", "&"))
+        assert part.status_code == 200, url
+        sections.append(part.content.decode())
+    return shell, sections
+
+
+def test_dashboard_for_the_district_leader(world, data):
+    c = client_for(world.leader)
+    shell, sections = dashboard(c, {"period": "2022"})
+    # The shell counts nothing: each domain's figures come with its own section request.
+    assert 'data-metric=' not in shell and 'hx-trigger="load"' in shell
+    assert {"disputes", "court"} <= {re.search(r'data-domain="(\w+)"', s)[1] for s in sections}
+    html = "".join(sections)
     assert 'data-metric="disputes.received"' in html and 'data-metric="court.success_rate"' in html
-    assert "statistics/vendor/echarts.min.js" in html and "statistics/charts.js" in html
+    assert "statistics/vendor/echarts.min.js" in shell and "statistics/charts.js" in shell
     # every <script> is a file or JSON data (CSP: no inline scripts)
-    for tag in re.findall(r"<script[^>]*>", html):
+    for tag in re.findall(r"<script[^>]*>", shell + html):
         assert "src=" in tag or 'type="application/json"' in tag, tag
-    data = json.loads(re.search(r'id="statistics-dashboard-data" type="application/json">(.*?)</script>', html,
+    data = json.loads(re.search(r'id="statistics-section-disputes" type="application/json">(.*?)</script>', html,
                                 re.S)[1])
-    names = data["disputes"]["names"]
+    names = data["names"]
     # three disputes plus the three court cases' disputes (source "court")
-    assert data["disputes"]["values"][names.index("受理矛盾纠纷")] == 6
+    assert data["values"][names.index("受理矛盾纠纷")] == 6
     assert "66.67%" in html  # dispute success rate 2/3, court success rate 2/3
+    # One domain: the tab shows only its section; the section of a domain one may not see is 404.
+    shell, sections = dashboard(c, {"period": "2022", "domain": "court"})
+    assert len(sections) == 1 and 'data-metric="court.delegated"' in sections[0]
+    assert c.get("/statistics/section/no_such/", {"period": "2022"}).status_code == 404
+    assert c.get("/statistics/section/disputes/", {"period": "2022-13"}).status_code == 400
 
 
 def test_agency_user_sees_only_their_domain(world, data, make_user):
     prosecutor = make_user("prosecutor", "procuratorate", username="st_prosecutor")
-    html = client_for(prosecutor).get("/statistics/", {"period": "2022"}).content.decode()
+    pc = client_for(prosecutor)
+    html = "".join(dashboard(pc, {"period": "2022"})[1])
     assert 'data-metric="procuratorate.persons"' in html
     assert 'data-metric="disputes.received"' not in html and 'data-metric="court.delegated"' not in html
+    assert pc.get("/statistics/section/disputes/", {"period": "2022"}).status_code == 404
     mediator = make_user("village_mediator", "mc-v-shaomi-cun", username="st_vm_page")
-    html = client_for(mediator).get("/statistics/", {"period": "2022"}).content.decode()
+    html = "".join(dashboard(client_for(mediator), {"period": "2022"})[1])
     assert 'data-metric="disputes.received"' in html and 'data-metric="procuratorate.persons"' not in html
 
 

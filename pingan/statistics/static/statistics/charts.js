@@ -19,20 +19,25 @@
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
-  function start() {
-    var dash = read("statistics-dashboard-data");
-    document.querySelectorAll('[data-chart="dashboard"]').forEach(function (el) {
-      var d = dash && dash[el.dataset.key];
+  // Dashboard sections arrive by htmx (each its own request): draw each chart once, when its
+  // section is swapped in (htmx:load), from the JSON the section carries.
+  function draw(root) {
+    root.querySelectorAll('[data-chart="dashboard"]:not([data-drawn])').forEach(function (el) {
+      var d = read(el.dataset.source);
       if (!d) { return; }
+      el.dataset.drawn = "1";
       bar(el, d.names, [
         { name: el.getAttribute("aria-label"), type: "bar", data: d.values },
         { name: d.previous_label, type: "bar", data: d.previous }
       ]);
     });
     var metric = read("statistics-metric-data");
-    document.querySelectorAll('[data-chart="metric"]').forEach(function (el) {
+    root.querySelectorAll('[data-chart="metric"]:not([data-drawn])').forEach(function (el) {
+      el.dataset.drawn = "1";
       if (metric) { bar(el, metric.names, [{ name: metric.title, type: "bar", data: metric.values }]); }
     });
   }
+  document.addEventListener("htmx:load", function (e) { draw(e.detail.elt.parentNode || document); });
+  function start() { draw(document); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
