@@ -229,3 +229,27 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notice(models.Model):
+    """A reminder for an agency's staff made from an outbox event (notices.py): the topic's text
+    is filled from `params` in the reader's language; `key` (event and recipient) is unique, so a
+    redelivered event notifies once."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="notices",
+                               verbose_name=pgettext_lazy("agency", "单位"))
+    topic = models.CharField(_("事项"), max_length=80)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    read_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "read_at", "-created_at"], name="orgs_notice_unread")]
+        verbose_name = _("工作提醒")
+        verbose_name_plural = _("工作提醒")
+
+    def __str__(self) -> str:
+        return f"{self.topic}@{self.agency_id}"

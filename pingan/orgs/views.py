@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, twofactor
+from . import notices, selectors, twofactor
 from .models import Agency, Jurisdiction
 from .navigation import panels_for
 from .permissions import get_for
@@ -27,8 +28,18 @@ def home(request):
         "panels": panels_for(request.user),
         "agency_count": selectors.agency_list(user=request.user).count(),
         "jurisdiction_count": selectors.jurisdiction_list(user=request.user).count(),
+        "notices": [(n, notices.text_of(n)) for n in notices.unread_for(request.user)],
     }
     return render(request, "orgs/home.html", context)
+
+
+@login_required
+@require_POST
+def notice_read(request, pk: int):
+    """Anyone of the notice's agency marks it read; another agency's notice is not found."""
+    if not notices.mark_read(user=request.user, pk=pk):
+        raise Http404(_("记录不存在或无权查看。"))
+    return redirect("home")
 
 
 @login_required
