@@ -12,10 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from pingan.core.workflow import T, Workflow, register
 
 
-def _l(text: str) -> str:
-    return _(text)  # type: ignore[return-value]
-
-
 def _searched(obj, by, data: dict) -> str | None:
     return None if obj.attempts.exists() else str(_("须先记录查找情况（谁、何时、以何种方式查找）。"))
 
@@ -31,9 +27,9 @@ SEARCH = register(Workflow(
     initial="open",
     states={"open": _("查找中"), "escalated": _("未找到，已报告"), "found": _("已找到")},
     transitions=[
-        T("found", ["open", "escalated"], "found", permission="change", label=_l("已找到")),
+        T("found", ["open", "escalated"], "found", permission="change", label=_("已找到")),
         T("escalate", ["open"], "escalated", permission="change", guards=[_searched, _reason_required],
-          label=_l("未找到，报告区县司法局和公安机关")),
+          label=_("未找到，报告区县司法局和公安机关")),
     ],
 ))
 
@@ -44,9 +40,9 @@ MONITORING = register(Workflow(
     initial="active",
     states={"active": _("使用中"), "renewed": _("已续用"), "removed": _("已解除"), "expired": _("期满解除")},
     transitions=[
-        T("renew", ["active"], "renewed", permission="approve_monitoring", label=_l("续用")),
+        T("renew", ["active"], "renewed", permission="approve_monitoring", label=_("续用")),
         T("remove", ["active"], "removed", permission="approve_monitoring", guards=[_reason_required],
-          label=_l("解除")),
-        T("expire", ["active"], "expired", label=_l("期满解除")),
+          label=_("解除")),
+        T("expire", ["active"], "expired", label=_("期满解除")),
     ],
 ))

@@ -13,10 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from pingan.core.workflow import T, Workflow, register
 
 
-def _l(text: str) -> str:
-    return _(text)  # type: ignore[return-value]
-
-
 def _reason_required(obj, by, data: dict) -> str | None:
     return None if str(data.get("reason", "")).strip() else str(_("请说明理由。"))
 
@@ -44,9 +40,9 @@ ALERT = register(Workflow(
     initial="open",
     states={"open": _("待核查"), "violation": _("确认违规"), "false_alarm": _("误报"), "justified": _("有正当理由")},
     transitions=[
-        T("confirm", ["open"], "violation", permission="verify", label=_l("确认违规")),
-        T("dismiss", ["open"], "false_alarm", permission="verify", guards=[_reason_required], label=_l("误报")),
-        T("justify", ["open"], "justified", permission="verify", guards=[_reason_required], label=_l("有正当理由")),
+        T("confirm", ["open"], "violation", permission="verify", label=_("确认违规")),
+        T("dismiss", ["open"], "false_alarm", permission="verify", guards=[_reason_required], label=_("误报")),
+        T("justify", ["open"], "justified", permission="verify", guards=[_reason_required], label=_("有正当理由")),
     ],
 ))
 
@@ -58,14 +54,14 @@ SANCTION = register(Workflow(
     states={"proposed": _("待审批"), "approved": _("已批准"), "rejected": _("不予批准"), "notified": _("已送达"),
             "submitted": _("已提请"), "decided": _("已决定")},
     transitions=[
-        T("approve", ["proposed"], "approved", permission="approve_sanction", label=_l("批准")),
+        T("approve", ["proposed"], "approved", permission="approve_sanction", label=_("批准")),
         T("reject", ["proposed"], "rejected", permission="approve_sanction", guards=[_reason_required],
-          label=_l("不予批准")),
+          label=_("不予批准")),
         T("notify", ["approved"], "notified", permission="propose_sanction", guards=[_notifiable],
-          label=_l("送达本人")),
+          label=_("送达本人")),
         T("submit", ["approved"], "submitted", permission="approve_sanction", guards=[_court_bound],
-          label=_l("提请法院/公安机关")),
-        T("record_decision", ["submitted"], "decided", permission="approve_sanction", label=_l("登记决定")),
+          label=_("提请法院/公安机关")),
+        T("record_decision", ["submitted"], "decided", permission="approve_sanction", label=_("登记决定")),
     ],
 ))
 
@@ -77,10 +73,10 @@ LEAVE = register(Workflow(
     states={"applied": _("待审批"), "approved": _("已批准"), "rejected": _("不予批准"), "returned": _("已销假")},
     transitions=[
         T("approve_office", ["applied"], "approved", permission="approve_leave_office",
-          guards=[_office_may_approve], label=_l("司法所批准")),
-        T("approve_county", ["applied"], "approved", permission="approve_leave_county", label=_l("区县司法局批准")),
+          guards=[_office_may_approve], label=_("司法所批准")),
+        T("approve_county", ["applied"], "approved", permission="approve_leave_county", label=_("区县司法局批准")),
         T("reject", ["applied"], "rejected", permission="approve_leave_office", guards=[_reason_required],
-          label=_l("不予批准")),
-        T("report_return", ["approved"], "returned", permission="change", label=_l("销假")),
+          label=_("不予批准")),
+        T("report_return", ["approved"], "returned", permission="change", label=_("销假")),
     ],
 ))

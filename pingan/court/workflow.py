@@ -22,10 +22,6 @@ from .models import CourtCase
 S = CourtCase.State
 
 
-def _l(text: str) -> str:
-    return _(text)  # type: ignore[return-value]
-
-
 def all_parties_consented(case, by, data) -> str | None:
     """Guard of "delegate": every party has agreed to pre-litigation mediation (Art. 11)."""
     from django.utils.translation import gettext
@@ -53,30 +49,30 @@ COURT_CASE = register(
         initial=S.RECEIVED.value,
         states={s.value: s.label for s in S},
         transitions=[
-            T("screen", [S.RECEIVED], S.CONSENT_PENDING, permission="change", label=_l("审查并征询调解意愿")),
+            T("screen", [S.RECEIVED], S.CONSENT_PENDING, permission="change", label=_("审查并征询调解意愿")),
             T("delegate", [S.CONSENT_PENDING], S.DELEGATED, permission="delegate", guards=[all_parties_consented],
-              label=_l("委派调解")),
-            T("assign_mediator", [S.DELEGATED], S.MEDIATOR_ASSIGNED, permission="assign", label=_l("确定调解员")),
-            T("mediator_accept", [S.MEDIATOR_ASSIGNED], S.IN_MEDIATION, permission="mediate", label=_l("接受委派")),
-            T("mediator_decline", [S.MEDIATOR_ASSIGNED], S.DELEGATED, permission="mediate", label=_l("拒绝委派")),
-            T("accept_timeout", [S.MEDIATOR_ASSIGNED], S.DELEGATED, label=_l("调解员逾期未接受")),
-            T("succeed", [S.IN_MEDIATION], S.SUCCEEDED, permission="mediate", label=_l("调解成功")),
-            T("fail", [S.IN_MEDIATION], S.FAILED, permission="mediate", label=_l("调解不成")),
-            T("apply_document", [S.SUCCEEDED], S.DOCUMENT_APPLIED, permission="change", label=_l("申请出具调解书")),
-            T("issue_document", [S.DOCUMENT_APPLIED], S.DOCUMENT_ISSUED, permission="rule", label=_l("出具调解书")),
-            T("apply_confirmation", [S.SUCCEEDED], S.CONFIRMATION_APPLIED, permission="change", label=_l("申请司法确认")),
-            T("confirm", [S.CONFIRMATION_APPLIED], S.CONFIRMED, permission="rule", label=_l("裁定确认有效")),
-            T("reject", [S.CONFIRMATION_APPLIED], S.REJECTED, permission="rule", label=_l("裁定驳回申请")),
-            T("resolve", [S.SUCCEEDED], S.RESOLVED, permission="mediate", label=_l("现场兑现、和好或撤诉")),
+              label=_("委派调解")),
+            T("assign_mediator", [S.DELEGATED], S.MEDIATOR_ASSIGNED, permission="assign", label=_("确定调解员")),
+            T("mediator_accept", [S.MEDIATOR_ASSIGNED], S.IN_MEDIATION, permission="mediate", label=_("接受委派")),
+            T("mediator_decline", [S.MEDIATOR_ASSIGNED], S.DELEGATED, permission="mediate", label=_("拒绝委派")),
+            T("accept_timeout", [S.MEDIATOR_ASSIGNED], S.DELEGATED, label=_("调解员逾期未接受")),
+            T("succeed", [S.IN_MEDIATION], S.SUCCEEDED, permission="mediate", label=_("调解成功")),
+            T("fail", [S.IN_MEDIATION], S.FAILED, permission="mediate", label=_("调解不成")),
+            T("apply_document", [S.SUCCEEDED], S.DOCUMENT_APPLIED, permission="change", label=_("申请出具调解书")),
+            T("issue_document", [S.DOCUMENT_APPLIED], S.DOCUMENT_ISSUED, permission="rule", label=_("出具调解书")),
+            T("apply_confirmation", [S.SUCCEEDED], S.CONFIRMATION_APPLIED, permission="change", label=_("申请司法确认")),
+            T("confirm", [S.CONFIRMATION_APPLIED], S.CONFIRMED, permission="rule", label=_("裁定确认有效")),
+            T("reject", [S.CONFIRMATION_APPLIED], S.REJECTED, permission="rule", label=_("裁定驳回申请")),
+            T("resolve", [S.SUCCEEDED], S.RESOLVED, permission="mediate", label=_("现场兑现、和好或撤诉")),
             # A people's mediation agreement reached outside the court, brought for judicial
             # confirmation (人民调解法 Art. 33): the case starts from the agreement (confirmation.py).
             T("submit_agreement", [S.RECEIVED], S.SUCCEEDED, permission="change", guards=[from_an_agreement],
-              label=_l("受理人民调解协议司法确认申请")),
+              label=_("受理人民调解协议司法确认申请")),
             T(
                 "return_for_filing",
                 [S.CONSENT_PENDING, S.IN_MEDIATION, S.FAILED, S.REJECTED],
                 S.RETURNED_FOR_FILING,
-                label=_l("转立案"),
+                label=_("转立案"),
             ),
         ],
     )

@@ -15,12 +15,6 @@ from pingan.core.workflow import T, Workflow, register
 
 from .models import Dispute
 
-
-def _l(text: str) -> str:
-    # A lazy translation where core's T.label expects str: rendered in the reader's language.
-    return _(text)  # type: ignore[return-value]
-
-
 _BEFORE_ACCEPTED = ["received", "graded", "routed", "declined"]
 _COURT_MOVES = ("court_accept", "court_mediate", "court_agree", "court_fail", "court_close", "court_return")
 
@@ -66,34 +60,34 @@ DISPUTE = register(
             "followed_up": _("已回访"),
         },
         transitions=[
-            T("grade", ["received"], "graded", permission="grade", label=_l("定级")),
-            T("route", ["graded", "declined"], "routed", permission="route", label=_l("分流")),
-            T("accept", ["routed"], "accepted", guards=_C, permission="accept", label=_l("受理")),
-            T("decline", ["routed"], "declined", guards=_C, permission="accept", label=_l("拒收")),
+            T("grade", ["received"], "graded", permission="grade", label=_("定级")),
+            T("route", ["graded", "declined"], "routed", permission="route", label=_("分流")),
+            T("accept", ["routed"], "accepted", guards=_C, permission="accept", label=_("受理")),
+            T("decline", ["routed"], "declined", guards=_C, permission="accept", label=_("拒收")),
             # Escalation and de-escalation move the dispute to another tier: a new routing row.
-            T("escalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_l("升级")),
-            T("deescalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_l("降级")),
+            T("escalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_("升级")),
+            T("deescalate", ["routed", "accepted", "mediating", "declined"], "routed", guards=_C, permission="route", label=_("降级")),
             # The worker's own move (no user, no permission): see tasks.escalate_overdue.
-            T("auto_escalate", ["routed", "accepted", "mediating"], "routed", guards=_C, label=_l("超时自动升级")),
-            T("start_mediation", ["accepted"], "mediating", guards=_C, permission="mediate", label=_l("开始调解")),
-            T("agree", ["mediating"], "agreed", guards=_C, permission="mediate", label=_l("达成协议")),
-            T("fail", ["mediating"], "failed", guards=_C, permission="mediate", label=_l("调解不成")),
-            T("refer", ["received", "graded", "accepted", "failed"], "referred", guards=_C, permission="refer", label=_l("函件推送")),
-            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", guards=_C, permission="mediate", label=_l("转立案")),
-            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", guards=_C, permission="mediate", label=_l("撤回")),
-            T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="close", label=_l("办结")),
-            T("follow_up", ["closed"], "followed_up", permission="follow_up", label=_l("回访")),
-            T("reopen", ["closed", "followed_up"], "received", permission="follow_up", label=_l("重新启动")),
+            T("auto_escalate", ["routed", "accepted", "mediating"], "routed", guards=_C, label=_("超时自动升级")),
+            T("start_mediation", ["accepted"], "mediating", guards=_C, permission="mediate", label=_("开始调解")),
+            T("agree", ["mediating"], "agreed", guards=_C, permission="mediate", label=_("达成协议")),
+            T("fail", ["mediating"], "failed", guards=_C, permission="mediate", label=_("调解不成")),
+            T("refer", ["received", "graded", "accepted", "failed"], "referred", guards=_C, permission="refer", label=_("函件推送")),
+            T("return_for_filing", ["mediating", "failed"], "returned_for_filing", guards=_C, permission="mediate", label=_("转立案")),
+            T("withdraw", ["received", "graded", "routed", "accepted", "mediating"], "withdrawn", guards=_C, permission="mediate", label=_("撤回")),
+            T("close", ["agreed", "referred", "returned_for_filing", "withdrawn"], "closed", permission="close", label=_("办结")),
+            T("follow_up", ["closed"], "followed_up", permission="follow_up", label=_("回访")),
+            T("reopen", ["closed", "followed_up"], "received", permission="follow_up", label=_("重新启动")),
             # A dispute the court received follows its court case (pingan/court/link.py): system
             # moves, one per target, each from every state before it on the court's path.
-            T("court_accept", _BEFORE_ACCEPTED, "accepted", label=_l("法院委派调解")),
-            T("court_mediate", [*_BEFORE_ACCEPTED, "accepted"], "mediating", label=_l("委派调解开始")),
-            T("court_agree", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "agreed", label=_l("委派调解成功")),
-            T("court_fail", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "failed", label=_l("委派调解不成")),
+            T("court_accept", _BEFORE_ACCEPTED, "accepted", label=_("法院委派调解")),
+            T("court_mediate", [*_BEFORE_ACCEPTED, "accepted"], "mediating", label=_("委派调解开始")),
+            T("court_agree", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "agreed", label=_("委派调解成功")),
+            T("court_fail", [*_BEFORE_ACCEPTED, "accepted", "mediating"], "failed", label=_("委派调解不成")),
             T("court_close", [*_BEFORE_ACCEPTED, "accepted", "mediating", "agreed"], "closed",
-              label=_l("法院结案（司法确认、调解书或现场化解）")),
+              label=_("法院结案（司法确认、调解书或现场化解）")),
             T("court_return", [*_BEFORE_ACCEPTED, "accepted", "mediating", "failed", "agreed"],
-              "returned_for_filing", label=_l("法院转立案")),
+              "returned_for_filing", label=_("法院转立案")),
         ],
     )
 )

@@ -15,11 +15,6 @@ from pingan.core.workflow import T, Workflow, register
 
 from .models import Hazard
 
-
-def _l(text: str) -> str:
-    return _(text)  # type: ignore[return-value]
-
-
 HAZARD = register(
     Workflow(
         name="policing.hazard",
@@ -28,13 +23,13 @@ HAZARD = register(
         initial=Hazard.INITIAL_STATE,
         states={value: label for value, label in Hazard.State.choices},
         transitions=[
-            T("link", ["watching"], "linked", permission="change", label=_l("联：联动会商")),
-            T("push", ["watching", "linked"], "pushed", permission="change", label=_l("推：推送责任单位")),
+            T("link", ["watching"], "linked", permission="change", label=_("联：联动会商")),
+            T("push", ["watching", "linked"], "pushed", permission="change", label=_("推：推送责任单位")),
             T("resolve", ["watching", "linked", "pushed", "controlled"], "resolved", permission="change",
-              label=_l("化：化解")),
-            T("control", ["watching", "linked", "pushed"], "controlled", permission="change", label=_l("管：稳控管理")),
-            T("revisit", ["resolved"], "revisited", permission="change", label=_l("访：回访")),
-            T("publicise", ["revisited"], "publicised", permission="change", label=_l("宣：宣传")),
+              label=_("化：化解")),
+            T("control", ["watching", "linked", "pushed"], "controlled", permission="change", label=_("管：稳控管理")),
+            T("revisit", ["resolved"], "revisited", permission="change", label=_("访：回访")),
+            T("publicise", ["revisited"], "publicised", permission="change", label=_("宣：宣传")),
         ],
     )
 )

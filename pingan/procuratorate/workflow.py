@@ -22,10 +22,6 @@ from pingan.core.workflow import T, Workflow, register
 from .models import Recommendation, Suspect, VolunteerPlan
 
 
-def _l(text: str) -> str:
-    return _(text)  # type: ignore[return-value]
-
-
 def needs_grounds(obj: Any, by: Any, data: dict) -> str | None:
     if not str(data.get("grounds", "")).strip():
         return _g("请填写决定理由。")
@@ -71,18 +67,18 @@ SUSPECT = register(
             "non_prosecuted_other": _("其他不起诉"),
         },
         transitions=[
-            T("request_arrest", ["received"], "arrest_review", permission="decide", label=_l("受理提请批准逮捕")),
-            T("approve_arrest", ["arrest_review"], "arrest_approved", permission="decide", label=_l("批准逮捕")),
+            T("request_arrest", ["received"], "arrest_review", permission="decide", label=_("受理提请批准逮捕")),
+            T("approve_arrest", ["arrest_review"], "arrest_approved", permission="decide", label=_("批准逮捕")),
             T("refuse_arrest", ["arrest_review"], "arrest_not_approved", permission="decide",
-              guards=[needs_grounds], label=_l("不批准逮捕")),
+              guards=[needs_grounds], label=_("不批准逮捕")),
             T("transfer_for_prosecution", ["received", "arrest_approved", "arrest_not_approved"], "prosecution_review",
-              permission="decide", label=_l("受理移送审查起诉")),
-            T("prosecute", ["prosecution_review"], "prosecuted", permission="decide", label=_l("提起公诉")),
+              permission="decide", label=_("受理移送审查起诉")),
+            T("prosecute", ["prosecution_review"], "prosecuted", permission="decide", label=_("提起公诉")),
             T("relative_non_prosecution", ["prosecution_review"], "non_prosecuted", permission="decide",
               guards=[needs_grounds, volunteer_service_passed, hearing_opinion_recorded],
-              label=_l("相对不起诉")),
+              label=_("相对不起诉")),
             T("other_non_prosecution", ["prosecution_review"], "non_prosecuted_other", permission="decide",
-              guards=[needs_grounds, hearing_opinion_recorded], label=_l("其他不起诉")),
+              guards=[needs_grounds, hearing_opinion_recorded], label=_("其他不起诉")),
         ],
     )
 )
@@ -110,8 +106,8 @@ PLAN = register(
         initial=VolunteerPlan.INITIAL_STATE,
         states={"active": _("服务中"), "passed": _("评估合格"), "failed": _("评估不合格")},
         transitions=[
-            T("pass", ["active"], "passed", permission="evaluate", guards=[has_hours], label=_l("评估合格")),
-            T("fail", ["active"], "failed", permission="evaluate", guards=[needs_grounds], label=_l("评估不合格")),
+            T("pass", ["active"], "passed", permission="evaluate", guards=[has_hours], label=_("评估合格")),
+            T("fail", ["active"], "failed", permission="evaluate", guards=[needs_grounds], label=_("评估不合格")),
         ],
     )
 )
@@ -126,10 +122,10 @@ RECOMMENDATION = register(
         states={"issued": _("已制发，待回复"), "replied": _("已回复，待落实"), "escalated": _("已升级督促"),
                 "implemented": _("已整改落实")},
         transitions=[
-            T("reply", ["issued", "escalated"], "replied", permission="change", label=_l("登记回复")),
+            T("reply", ["issued", "escalated"], "replied", permission="change", label=_("登记回复")),
             # No permission: the follow-up job escalates as the system; services check manual calls.
-            T("escalate", ["issued", "replied"], "escalated", label=_l("升级督促")),
-            T("implement", ["replied", "escalated"], "implemented", permission="change", label=_l("确认整改落实")),
+            T("escalate", ["issued", "replied"], "escalated", label=_("升级督促")),
+            T("implement", ["replied", "escalated"], "implemented", permission="change", label=_("确认整改落实")),
         ],
     )
 )
