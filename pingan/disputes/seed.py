@@ -26,12 +26,6 @@ def load_categories(*, apps=global_apps) -> None:
         Category.objects.get_or_create(code=row["code"], defaults={k: row[k] for k in ("name", "name_en", "order")})
 
 
-def load_settings(*, apps=global_apps) -> None:
-    from pingan.core.settings_store import load_settings_file
-
-    load_settings_file(DATA_DIR / "settings.json", apps=apps)
-
-
 def load_rulesets(*, apps=global_apps) -> None:
     """Version 1 of disputes.grading and disputes.routing when the key has no version yet.
 
@@ -60,9 +54,10 @@ def load_rulesets(*, apps=global_apps) -> None:
 
 
 def seed(*, apps=global_apps) -> None:
+    from pingan.core.settings_store import load_settings_file
     from pingan.orgs.seed import load_permission_file
 
     load_categories(apps=apps)
-    load_settings(apps=apps)
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
     load_rulesets(apps=apps)
     load_permission_file(PERMISSIONS_FILE, apps=apps)

@@ -13,14 +13,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PERMISSIONS_FILE = DATA_DIR / "permissions.json"
 
 
-def load_settings(*, apps=global_apps) -> None:
-    from pingan.core.settings_store import load_settings_file
-
-    load_settings_file(DATA_DIR / "settings.json", apps=apps)
-
-
 def seed(*, apps=global_apps) -> None:
+    from pingan.core.settings_store import load_settings_file
     from pingan.orgs.seed import load_permission_file
 
-    load_settings(apps=apps)
+    load_settings_file(DATA_DIR / "settings.json", apps=apps)
     load_permission_file(PERMISSIONS_FILE, apps=apps)
