@@ -96,25 +96,41 @@ def restrict(queryset: QuerySet[M], user, action: str = "view") -> QuerySet[M]:
     if not q:
         return queryset
     if not _joins_to_many(queryset.model, q):
-        # Only forward (to-one) lookups: filter in place, so the planner sees one query and the
-        # scope's indexes (path prefixes) instead of a subquery over the whole table.
-        return queryset.filter(_hop_to_subquery(queryset.model, q))
+        # Only forward (to-one) lookups: filter in place on the record's own key columns, with the
+        # scope's ids resolved first (see _hop_to_subquery).
+        return queryset.filter(_hop_to_subquery(queryset.model, q, _scope_memo(user)))
     # pk__in keeps joins across to-many lookups from duplicating rows (netbox does the same).
     return queryset.filter(pk__in=queryset.model._default_manager.filter(q).values("pk"))
 
 
-def _hop_to_subquery(model: type[Model], q: Q) -> Q:
-    """`agency__path__startswith=v` → `agency__in=(SELECT id FROM agency WHERE path LIKE 'v%')`
-    (and so on down a chain of foreign keys): the same rows, but the big table is filtered on its
-    own indexed foreign-key column against the few matching ids of the small table, instead of
-    joining the small table for every row. With a scope of OR-ed rows (a subtree OR one's own
-    unit) each term can then use its own index, and a COUNT needs no join at all."""
+# Above this many ids a scope stays a subquery: only a district-wide scope gets there (the
+# district has ~2,900 jurisdictions), and it usually covers the whole table (see _keys_of).
+MAX_LITERAL_IDS = 1000
+
+
+def _scope_memo(user) -> dict[Any, Any]:
+    """Resolved scope ids, cached on the user object for the request like the grants (a page's
+    statistics restrict five models by the same subtree)."""
+    memo = getattr(user, "_pingan_scope_ids", None)
+    if memo is None:
+        memo = user._pingan_scope_ids = {}
+    return memo
+
+
+def _hop_to_subquery(model: type[Model], q: Q, memo: dict[Any, Any] | None = None) -> Q:
+    """`agency__path__startswith=v` → `agency_id IN (3, 7)`, the ids of the small table's
+    matching rows read first (and so on down a chain of foreign keys): the same rows as the join,
+    but the big table is filtered on its own indexed key column against values the planner can
+    see. With a subquery PostgreSQL answered "agency_id IN (…) OR jurisdiction_id IN (…)" by a
+    sequential scan with two hashed subplans and SQLite by a scan; with literal lists each OR
+    branch is an index range (PostgreSQL: BitmapOr; SQLite: the OR-by-union plan), and a COUNT
+    needs no join at all."""
     out = Q()
     out.connector, out.negated = q.connector, q.negated
     children: list[Any] = []
     for child in q.children:
         if isinstance(child, Q):
-            children.append(_hop_to_subquery(model, child))
+            children.append(_hop_to_subquery(model, child, memo))
             continue
         lookup, value = child  # type: ignore[misc]
         head, _sep, rest = lookup.partition("__")
@@ -132,12 +148,32 @@ def _hop_to_subquery(model: type[Model], q: Q) -> Q:
             except FieldDoesNotExist:
                 inner = None  # a lookup on the key itself (agency__in=…): nothing to hop over
             if inner is not None and inner is not target:
-                sub = related._base_manager.filter(_hop_to_subquery(related, Q((rest, value))))
-                children.append((f"{head}__in", sub.values(target.name)))
+                suffix, keys = _keys_of(related, target, _hop_to_subquery(related, Q((rest, value)), memo), memo)
+                children.append((head + suffix, keys))
                 continue
         children.append(child)
     out.children = children
     return out
+
+
+def _keys_of(related: Any, target: Any, cond: Q, memo: dict[Any, Any] | None) -> tuple[str, Any]:
+    """(lookup suffix, value) restricting a foreign key to the `related` rows matching `cond`: a
+    literal list when it is short; "is not null" when the condition matches every row (a
+    district-wide scope; the foreign key guarantees the rest); else the subquery."""
+    key = (related._meta.label, target.attname, repr(cond))
+    if memo is not None and key in memo:
+        return memo[key]
+    sub = related._base_manager.filter(cond)
+    ids = list(sub.order_by().values_list(target.attname, flat=True)[:MAX_LITERAL_IDS + 1])
+    if len(ids) <= MAX_LITERAL_IDS:
+        found: tuple[str, Any] = ("__in", ids)
+    elif not related._base_manager.exclude(cond).exists():
+        found = ("__isnull", False)
+    else:
+        found = ("__in", sub.values(target.attname))
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def _lookup_keys(q: Q) -> Iterable[str]:
