@@ -186,8 +186,12 @@ class LocationFix(models.Model):
     id = models.BigAutoField(primary_key=True)
     # No single-column FK indexes: (device, recorded_at) and (supervisee, recorded_at) below lead
     # with them already, and every extra index slows the bulk insert (benchmarks/locations.py).
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="fixes", db_index=False)
-    supervisee = models.ForeignKey(Supervisee, on_delete=models.PROTECT, related_name="fixes", db_index=False)
+    # No foreign-key constraints on PostgreSQL either: statement-level triggers check the same
+    # references set-based (migration 0011 says why); SQLite keeps its foreign keys.
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="fixes", db_index=False,
+                               db_constraint=False)
+    supervisee = models.ForeignKey(Supervisee, on_delete=models.PROTECT, related_name="fixes", db_index=False,
+                                   db_constraint=False)
     recorded_at = models.DateTimeField(_("定位时间"))
     received_at = models.DateTimeField(_("接收时间"))
     lat = models.FloatField(_("纬度"))

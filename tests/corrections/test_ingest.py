@@ -245,3 +245,45 @@ def test_exclusion_zone_and_personal_inclusion(make_supervisee):
     assert breaches(other) == []
     ingest(other_device, *[fix(m, PANZHOU) for m in range(60, 64)])
     assert len(breaches(other)) == 1
+
+
+# --- references of stored fixes ------------------------------------------------------------------
+
+def _fix_sql(device_id: int, supervisee_id: int) -> tuple[str, list]:
+    cols = "device_id, supervisee_id, recorded_at, received_at, lat, lon, crs, mock, source"
+    return (f"INSERT INTO {LocationFix._meta.db_table} ({cols}) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, 26.55, 104.95, 'wgs84', FALSE, 'app')",
+            [device_id, supervisee_id, T0, NOW])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["device", "supervisee"])
+def test_a_fix_naming_a_missing_device_or_supervisee_is_refused(make_supervisee, bad):
+    # PostgreSQL checks the references per statement (migration 0011), SQLite by its foreign keys.
+    from django.db import IntegrityError, connection, transaction
+
+    s, device, _token = make_supervisee()
+    sql, params = _fix_sql(999_999 if bad == "device" else device.pk, 999_999 if bad == "supervisee" else s.pk)
+    with pytest.raises(IntegrityError, match=r"location ?fix"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+        connection.check_constraints(table_names=[LocationFix._meta.db_table])
+    ingest(device, fix(0))  # a good fix still goes in
+    assert LocationFix.objects.filter(device=device).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_device_or_supervisee_with_fixes_cannot_be_deleted_even_by_sql(make_supervisee):
+    from django.db import IntegrityError, connection, transaction
+
+    s, device, _token = make_supervisee()
+    ingest(device, fix(0))
+    with pytest.raises(IntegrityError, match=r"location ?fix"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {s._meta.db_table} WHERE id = %s", [s.pk])  # noqa: S608
+        connection.check_constraints(table_names=[LocationFix._meta.db_table])
+    with pytest.raises(IntegrityError, match=r"location ?fix"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {device._meta.db_table} WHERE id = %s", [device.pk])  # noqa: S608
+        connection.check_constraints(table_names=[LocationFix._meta.db_table])
+    assert LocationFix.objects.filter(device=device).count() == 1
