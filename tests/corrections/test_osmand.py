@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -51,7 +52,9 @@ def test_query_form_full(client, device, id_param, method):
 
 @pytest.mark.django_db
 def test_form_encoded_post(client, device):
-    resp = client.post(URL, {"id": device.identifier, "lat": INSIDE[0], "lon": INSIDE[1], "heading": 45})
+    # application/x-www-form-urlencoded, as clients post forms (the test client's default is multipart)
+    form = urlencode({"id": device.identifier, "lat": INSIDE[0], "lon": INSIDE[1], "heading": 45})
+    resp = client.post(URL, form, content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 200, resp.content
     assert _only_fix().heading == 45
 
@@ -179,6 +182,17 @@ def test_malformed_json_is_400(client, device, body):
     resp = client.post(URL, data=body, content_type="application/json")
     assert resp.status_code == 400, resp.content
     assert resp.json()["errors"]
+    assert not LocationFix.objects.exists()
+
+
+@pytest.mark.django_db
+def test_body_over_the_limit_is_413_as_from_the_fast_handler(client, device):
+    """The route reads requests with osmand_http's reader: the same limit and answer."""
+    from pingan.corrections.osmand_http import MAX_BODY
+
+    body = json.dumps({"device_id": device.identifier, "pad": "x" * MAX_BODY})
+    resp = client.post(URL, data=body, content_type="application/json")
+    assert resp.status_code == 413 and resp.json()["errors"]["__all__"][0]["code"] == "too_large"
     assert not LocationFix.objects.exists()
 
 
