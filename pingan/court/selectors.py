@@ -221,7 +221,7 @@ def recommend_mediators(*, user, case: CourtCase, limit: int = 5) -> list[Recomm
         same = bool(township) and _township(p.place.path) == township
         reasons = []
         if speciality:
-            reasons.append(_("擅长%(c)s") % {"c": case.dispute.category.name})
+            reasons.append(_("擅长%(c)s") % {"c": case.dispute.category.label})
         if same:
             reasons.append(_("驻点同乡镇"))
         load = int(getattr(p, "load", 0))  # annotated by roster()
