@@ -9,6 +9,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from pingan.core import punctuation
 from pingan.core import spreadsheets as ss
 from pingan.core.audit import AuditEvent, record
 from pingan.core.crypto import blind_index
@@ -65,7 +66,7 @@ def import_sanctions_ledger(*, file: bytes | IO[bytes], by) -> dict[str, Any]:
     for number, v, cell_errors in rows:
         try:
             if cell_errors:
-                raise ValueError("；".join(f"{e.column}：{e.message}" for e in cell_errors))
+                raise ValueError(punctuation.join(f"{e.column}{punctuation.mark('：')}{e.message}" for e in cell_errors))
             person = _person(v["id_number"], visible)
         except ValueError as exc:
             errors[str(number)] = [{"code": "invalid", "message": str(exc)}]

@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from pingan.core.punctuation import mark
+
 # XLSX_CONTENT_TYPE stays importable from here: the statistics views and API answer with it.
 from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX_CONTENT_TYPE
 from pingan.core.spreadsheets import export_workbook
@@ -46,9 +48,10 @@ def figures_workbook(results: list[dict[str, Any]], *, title: str) -> bytes:
         rows.append([r["key"], r["label"], _cell(r["value"]), r["unit"], _cell(yoy.get("value")),
                      _cell(yoy.get("change_percent")), _cell(yoy.get("change_points")),
                      _("业务记录") if r["source"] == "records" else r["source"]])
-        rows.extend(["", f"  {r['label']}：{b['label']}", b["value"], r["unit"]] for b in r.get("breakdown", []))
-    headers = [_("指标编码"), _("指标"), _("数值"), pgettext("unit of measure", "单位"), _("上年同期"), _("同比增减（%）"), _("同比增减（百分点）"),
-               _("数据来源")]
+        rows.extend(["", f"  {r['label']}{mark('：')}{b['label']}", b["value"], r["unit"]]
+                    for b in r.get("breakdown", []))
+    headers = [_("指标编码"), _("指标"), _("数值"), pgettext("unit of measure", "单位"), _("上年同期"), _("同比增减（%）"),
+               _("同比增减（百分点）"), _("数据来源")]
     return _workbook(_("统计"), _caption(title, results), headers, rows)
 
 
@@ -56,5 +59,5 @@ def drill_workbook(result: dict[str, Any]) -> bytes:
     """One metric by jurisdiction at the next level, with the total."""
     rows = [[row["code"], row["name"], _cell(row["value"])] for row in result["rows"]]
     rows.append(["", _("合计"), _cell(result["value"])])
-    headers = [_("区划代码"), _("区划"), f"{result['label']}（{result['unit']}）"]
+    headers = [_("区划代码"), _("区划"), f"{result['label']}{mark('（')}{result['unit']}{mark('）')}"]
     return _workbook(_("分区划"), _caption(result["label"], [result]), headers, rows)
