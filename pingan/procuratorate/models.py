@@ -180,7 +180,8 @@ class Suspect(models.Model):
         indexes = [
             models.Index(fields=["arrest_decision", "arrest_decided_on"], name="proc_suspect_arrest"),
             models.Index(fields=["prosecution_decision", "prosecution_decided_on"], name="proc_suspect_prosecution"),
-            models.Index(fields=["received_on"], name="proc_suspect_received"),
+            # With the plea: the unscoped "persons, guilty pleas" count stays index-only.
+            models.Index(fields=["received_on", "guilty_plea"], name="proc_suspect_received_plea"),
             # Statistics within a procuratorate's scope: range counts on these (index-only); the
             # trailing jurisdiction keeps a township filter index-only too.
             models.Index(fields=["procuratorate", "received_on", "guilty_plea", "jurisdiction"],
@@ -351,7 +352,8 @@ class Recommendation(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["issued_on", "id"], name="proc_rec_issued"),
+            # The list's order; the state makes the unscoped "issued, escalated" count index-only.
+            models.Index(fields=["issued_on", "id", "state"], name="proc_rec_issued_state"),
             models.Index(fields=["procuratorate", "issued_on", "state"], name="proc_rec_scope_issued"),
             models.Index(fields=["procuratorate", "replied_on"], name="proc_rec_scope_replied"),
             models.Index(fields=["procuratorate", "implemented_on"], name="proc_rec_scope_implemented"),
