@@ -49,15 +49,17 @@ def policing_figures(*, user, jurisdiction: str | None = None, date_from: dt.dat
     if path:
         hazards = hazards.filter(in_subtree(path))
         pushes = pushes.filter(in_subtree(path))
+    # COUNT(*) and counts of the indexed columns, not of the id, which PostgreSQL's indexes do not
+    # hold: the period's covering index then answers without reading the rows.
     h = hazards.aggregate(
-        found=Count("pk"),
-        resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
-        to_dispute=Count("pk", filter=Q(dispute__isnull=False)),
-        red=Count("pk", filter=Q(grade="red")),
-        yellow=Count("pk", filter=Q(grade="yellow")),
-        blue=Count("pk", filter=Q(grade="blue")),
+        found=Count("*"),
+        resolved=Count("resolved_at"),
+        to_dispute=Count("dispute"),
+        red=Count("grade", filter=Q(grade="red")),
+        yellow=Count("grade", filter=Q(grade="yellow")),
+        blue=Count("grade", filter=Q(grade="blue")),
     )
-    p = pushes.aggregate(pushed=Count("pk"), letters=Count("pk", filter=Q(channel=Push.Channel.LETTER)))
+    p = pushes.aggregate(pushed=Count("*"), letters=Count("channel", filter=Q(channel=Push.Channel.LETTER)))
 
     assignments = restrict(Assignment.objects.all(), user, "view").filter(starts_on__lte=date_to_eff).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=date_from or date_to_eff))
