@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import select_template
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -49,7 +49,8 @@ def agency_list(request):
         kind = None
     qs = selectors.agency_list(user=request.user, kind=kind)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "orgs/agency_list.html", {"page": page, "kinds": Agency.Kind.choices, "kind": kind})
+    return render(request, "orgs/agency_list.html", {"page": page, "kinds": Agency.Kind.choices, "kind": kind,
+                                                     "query": urlencode({"kind": kind}) if kind else ""})
 
 
 @login_required

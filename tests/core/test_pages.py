@@ -66,3 +66,20 @@ def test_list_page_full_partial_and_refused_filter(district_leader):
 
 def test_is_partial_without_the_htmx_middleware():
     assert is_partial(RequestFactory().get("/")) is False
+
+
+def test_the_one_pager_keeps_the_filters_in_its_links():
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    html = render_to_string("pager.html", {"page": Paginator(range(120), 50).get_page(2), "query": "q=%E7%89%A9&state=open"})
+    assert 'href="?q=%E7%89%A9&amp;state=open&amp;page=1"' in html and 'href="?q=%E7%89%A9&amp;state=open&amp;page=3"' in html
+    assert "page=" not in render_to_string("pager.html", {"page": Paginator(range(10), 50).get_page(1), "query": ""})
+    assert 'href="?page=2"' in render_to_string("pager.html", {"page": Paginator(range(60), 50).get_page(1)})
+
+
+def test_agency_list_pager_query_keeps_the_kind(district_leader):
+    c = Client()
+    c.force_login(district_leader)
+    assert c.get("/orgs/agencies/", {"kind": "justice_office"}).context["query"] == "kind=justice_office"
+    assert c.get("/orgs/agencies/", {"kind": "nonsense"}).context["query"] == ""
