@@ -75,6 +75,7 @@ def series_detail(request, uuid):
     may = {name: can(user, perm, CourtCase) for name, (perm, _call) in ACTIONS.items()}
     context: dict[str, Any] = {
         "series": series, "rows": _rows(cases), "states": COURT_CASE.states, "today": timezone.localdate(),
+        "may_group": can(user, "add", CaseSeries),
         # a form shows when the user may do it and some case of the series is at that step
         "show": {
             "delegate": may["delegate"] and S.CONSENT_PENDING in states,

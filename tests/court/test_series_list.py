@@ -94,6 +94,10 @@ def test_clerk_groups_cases_from_the_case_list(court):
     # the series under way is offered in the list; the third case joins it
     body = c.get(reverse("court:list")).content.decode()
     assert f'<option value="{series.uuid}">平台公司系列案</option>' in body
+    page = c.get(reverse("court:series", args=[series.uuid])).content.decode()
+    assert 'data-testid="series-add-cases"' in page
+    assert 'data-testid="series-add-cases"' not in client_for(court.judge).get(
+        reverse("court:series", args=[series.uuid])).content.decode()
     r = c.post(reverse("court:series_group"), {"cases": [third.uuid], "series": series.uuid}, follow=True)
     assert "已将 1 件案件归入系列案" in r.content.decode() and series.cases.count() == 3
     # a case already in the series cannot start another one: a message, nothing written
