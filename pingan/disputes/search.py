@@ -13,13 +13,15 @@ trigram in few). A search then reads only the disputes holding the query's token
 - longer: the rarest few of its tokens narrow the rows, and the LIKE on them keeps the result
   exactly that of the plain substring match.
 
+When the search is a list's only condition, its count comes from the tokens too (counter()).
+
 Tokens are integers (code points packed into a bigint): compact, no collation, a range for the
 one-character case. Whoever writes search_text calls index() (services, intake, bulk, the
 benchmark's seeding); migration 0009 fills the table for existing disputes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection
 from django.db.models import Q
@@ -95,6 +97,19 @@ def match_q(q: str) -> Q:
     for token in _rarest(_query_tokens(q)):
         cond &= Q(pk__in=_holding(Q(token=token)))
     return cond
+
+
+def counter(q: str) -> Callable[[], int] | None:
+    """For a one- or two-character query, the number of disputes holding it read from the token
+    table alone (None for longer ones, which the LIKE decides). For a search with no other
+    condition: counting through the disputes costs a probe per match (邻里 at 1M: 77k probes,
+    150 ms; the postings alone: 10 ms)."""
+    if len(q) == 1:
+        start = ord(q) * _K
+        return SearchToken.objects.filter(token__gte=start, token__lt=start + _K).values("dispute_id").distinct().count
+    if len(q) == 2:
+        return SearchToken.objects.filter(token=_bigram(q[0], q[1])).count
+    return None
 
 
 def index(disputes: Sequence[Dispute], *, new: bool = False) -> None:

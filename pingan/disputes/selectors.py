@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +91,31 @@ def dispute_list(*, user, filters: DisputeFilters | None = None) -> QuerySet[Dis
         qs = qs.filter(received_at__lt=local_day_start(f.received_to + dt.timedelta(days=1)))
     if f.received_from and f.received_to and f.received_from > f.received_to:
         raise ValidationError({"received_to": _("结束日期不能早于开始日期。")})
+    counter = None
     if f.q and f.q.strip():
+        if not qs.query.where:  # no scope, no other filter: the search is the only condition
+            counter = search.counter(f.q.strip().casefold())
         qs = qs.filter(search_q(f.q))
-    return qs.select_related("category", "jurisdiction", "handling_agency").order_by("-received_at", "-pk")
+    qs = qs.select_related("category", "jurisdiction", "handling_agency").order_by("-received_at", "-pk")
+    return _CountedQuerySet.of(qs, counter) if counter else qs
+
+
+class _CountedQuerySet(QuerySet):
+    """A queryset whose count() is given (the pager's count of a search read from its tokens).
+    Only this object has it: a filtered or sliced copy counts itself again."""
+
+    counter: Callable[[], int] | None = None
+
+    @classmethod
+    def of(cls, qs: QuerySet, counter: Callable[[], int]) -> QuerySet:
+        out = cls(model=qs.model, query=qs.query.chain(), using=qs.db)
+        out.counter = counter
+        return out
+
+    def count(self) -> int:
+        if self.counter is not None and self._result_cache is None:
+            return self.counter()
+        return super().count()
 
 
 def get_dispute(*, user, uuid: Any, action: str = "view") -> Dispute:

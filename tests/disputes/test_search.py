@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pingan.disputes import bulk, ledger, selectors, services
 from pingan.disputes.models import Dispute, SearchToken
@@ -70,6 +71,15 @@ def test_search_finds_exactly_what_a_substring_match_finds(org, categories):
     _corpus(org, categories)
     for q in QUERIES:
         assert _found(org, q) == _plain(q), q
+        # The pager's count, for a search alone read from the tokens (1–2 characters), with
+        # another filter through the disputes, and as a user with a scope.
+        for user, extra in ((org.district_leader, {}), (org.district_leader, {"category": "neighbours"}),
+                            (org.village_mediator_a, {})):
+            qs = selectors.dispute_list(user=user, filters=selectors.DisputeFilters(q=q, **extra))
+            assert qs.count() == len(list(qs)) == qs.filter().count(), (q, extra)
+    with CaptureQueriesContext(connection) as ctx:
+        n = selectors.dispute_list(user=org.district_leader, filters=selectors.DisputeFilters(q="邻里")).count()
+    assert n == len(_plain("邻里")) == 2 and "disputes_dispute" not in ctx.captured_queries[-1]["sql"]
     assert _found(org, "邻里") and _found(org, "4242") and _found(org, "ABC公司")
 
 
