@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from pingan.core import punctuation
 from pingan.core.documents import DOCX_CONTENT_TYPE, PDF_CONTENT_TYPE
 from pingan.core.errors import ApplicationError, ConflictError
+from pingan.core.pages import form_errors
 from pingan.core.workflow import allowed_transitions, history
 from pingan.orgs.permissions import has_object_permission
 
@@ -167,8 +168,7 @@ def dispute_act(request, uuid, action: str):
             raise ConflictError(_("记录状态已被他人改变，请刷新后重试。"), code="state_changed")
         spec.run(dispute, request.user, form)
     except ValidationError as exc:
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
+        form_errors(form, exc)
         return _render_detail(request, dispute, status=400, failed=action, form=form)
     except ApplicationError as exc:
         messages.error(request, exc.message)
