@@ -7,7 +7,6 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from pingan.core.idnumber import check_character
@@ -27,11 +26,6 @@ _seq = itertools.count(1)
 def id_number() -> str:
     first17 = f"52020419800101{next(_seq):03d}"
     return first17 + check_character(first17)
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_buckets():
-    cache.clear()
 
 
 @pytest.fixture

@@ -287,3 +287,33 @@ def test_a_device_or_supervisee_with_fixes_cannot_be_deleted_even_by_sql(make_su
             cur.execute(f"DELETE FROM {device._meta.db_table} WHERE id = %s", [device.pk])  # noqa: S608
         connection.check_constraints(table_names=[LocationFix._meta.db_table])
     assert LocationFix.objects.filter(device=device).count() == 1
+
+
+@pytest.mark.django_db
+def test_large_and_small_batches_store_the_same_values(make_supervisee):
+    # PostgreSQL stores batches up to UNNEST_MAX with one INSERT from arrays and larger ones by
+    # binary COPY (falling back to a temp table when some fixes are already stored); SQLite by
+    # multi-row INSERTs with a remainder. Every path must store the same columns the same way.
+    from pingan.corrections.store import UNNEST_MAX
+
+    s, device, _token = make_supervisee()
+    n = UNNEST_MAX + 7
+
+    def raw(i: int) -> RawFix:
+        odd = i % 2 == 1
+        return RawFix(recorded_at=T0 + dt.timedelta(seconds=i, microseconds=i % 3), lat=26.55 + i * 1e-6, lon=104.95,
+                      accuracy=None if i % 5 == 0 else 12.5, speed=1.5 if odd else None, battery=80.0 if odd else None,
+                      charging=None if i % 3 == 0 else odd, mock=False, extra={"event": f"e{i}"} if i % 7 == 0 else None)
+
+    fixes = [raw(i) for i in range(n)]
+    small = [raw(i) for i in range(n, n + 10)]
+    assert ingest(device, *fixes).stored == n  # COPY (PostgreSQL) / 500-row INSERTs and a remainder (SQLite)
+    assert ingest(device, *small).stored == 10  # one INSERT from arrays (PostgreSQL)
+    again = ingest(device, *fixes[-20:], *[raw(i) for i in range(n + 10, n + 10 + UNNEST_MAX)])
+    assert (again.stored, again.duplicates) == (UNNEST_MAX, 20)  # COPY fails on a duplicate → temp table
+    rows = {r[0]: r[1:] for r in LocationFix.objects.filter(device=device).values_list(
+        "recorded_at", "lat", "accuracy", "speed", "battery", "charging", "extra", "source", "zone")}
+    assert len(rows) == n + 10 + UNNEST_MAX
+    for i in (0, 1, 6, 7, 14, n - 1, n, n + 3, n + 9, n + 10, n + 10 + UNNEST_MAX - 1):
+        f = raw(i)
+        assert rows[f.recorded_at] == (f.lat, f.accuracy, f.speed, f.battery, f.charging, f.extra, "app", 0), i
