@@ -20,6 +20,10 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import punctuation
+from .errors import ApplicationError
 
 PER_PAGE = 50
 
@@ -27,6 +31,17 @@ PER_PAGE = 50
 def is_partial(request: HttpRequest) -> bool:
     """An htmx request for a fragment; a boosted link or form wants the whole page."""
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted  # type: ignore[attr-defined]
+
+
+def error_text(exc: Exception) -> str:
+    """A refused action as one line for a message or a form's non-field error: a
+    ValidationError's messages joined, an ApplicationError's message, a PermissionDenied's text
+    (or the generic refusal when it has none)."""
+    if isinstance(exc, ValidationError):
+        return punctuation.join(exc.messages)
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    return str(exc) or _("无权执行此操作。")
 
 
 def form_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
-from pingan.core.pages import filtered_page, form_errors, is_partial, render_list
+from pingan.core.pages import error_text, filtered_page, form_errors, is_partial, render_list
 from pingan.orgs.permissions import can, requires
 from pingan.orgs.permissions import has_object_permission as can_object
 
@@ -39,14 +38,6 @@ from .selectors_stats import policing_figures, three_tier_figures
 from .workflow import HAZARD
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _errors(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return punctuation.join(exc.messages)
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    return str(exc) or _("无权执行此操作。")
 
 
 @login_required
@@ -121,7 +112,7 @@ def hazard_act(request, uuid):
             raise ValidationError(_("未知的操作。"))
         messages.success(request, _("已保存。"))
     except (ValidationError, ApplicationError, PermissionDenied) as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("policing:hazard_detail", uuid=hazard.uuid)
 
 
@@ -158,7 +149,7 @@ def visit_new(request):
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
                 form_errors(form, exc)
             else:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已记录走访。"))
             if is_partial(request):  # htmx would follow a redirect inside the swap; load the queue page
@@ -213,7 +204,7 @@ def risk_review(request, uuid):
             if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
                 form_errors(form, exc)
             else:
-                form.add_error(None, _errors(exc))
+                form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已记录评估。"))
             url = reverse("policing:risk_detail", args=[person.uuid])

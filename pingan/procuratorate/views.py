@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pingan.core import punctuation
 from pingan.core.deadlines import deadlines_for
 from pingan.core.errors import ApplicationError
-from pingan.core.pages import filtered_page, form_errors
+from pingan.core.pages import error_text, filtered_page, form_errors
 from pingan.core.spreadsheets import XLSX_CONTENT_TYPE as XLSX
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
@@ -47,19 +47,11 @@ from .models import EarlyInvolvement, MinorCase, Recommendation, VolunteerPlan
 from .workflow import PLAN, RECOMMENDATION, SUSPECT
 
 
-def _messages_of(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return punctuation.join(exc.messages)
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    return str(exc) or _("无权执行此操作。")
-
-
 def _attempt(request, func: Callable[[], Any], ok: str) -> bool:
     try:
         func()
     except (ValidationError, ApplicationError, PermissionDenied) as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, error_text(exc))
         return False
     messages.success(request, ok)
     return True
@@ -130,7 +122,7 @@ def case_create(request):
                         continue
                 form.add_error(key if key in form.fields else None, errs)
         except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, _messages_of(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已登记案件。"))
             return redirect("procuratorate:case_detail", uuid=case.uuid)
@@ -331,7 +323,7 @@ def recommendation_create(request):
         except ValidationError as exc:
             form_errors(form, exc)
         except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, _messages_of(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已制发检察建议 %(n)s。") % {"n": rec.number})
             return redirect("procuratorate:recommendation_detail", uuid=rec.uuid)
@@ -419,7 +411,7 @@ def early_list(request):
         except ValidationError as exc:
             form_errors(form, exc)
         except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, _messages_of(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已登记提前介入。"))
             return redirect("procuratorate:early_list")

@@ -83,3 +83,15 @@ def test_agency_list_pager_query_keeps_the_kind(district_leader):
     c.force_login(district_leader)
     assert c.get("/orgs/agencies/", {"kind": "justice_office"}).context["query"] == "kind=justice_office"
     assert c.get("/orgs/agencies/", {"kind": "nonsense"}).context["query"] == ""
+
+
+def test_error_text_of_each_refusal():
+    from django.core.exceptions import PermissionDenied
+
+    from pingan.core.errors import ApplicationError
+    from pingan.core.pages import error_text
+
+    assert error_text(ValidationError({"a": "甲有误。", "b": "乙有误。"})) == "甲有误。；乙有误。"
+    assert error_text(ApplicationError("不能执行。", code="x")) == "不能执行。"
+    assert error_text(PermissionDenied("无权查看。")) == "无权查看。"
+    assert error_text(PermissionDenied()) == "无权执行此操作。"
