@@ -11,6 +11,18 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in English through the test client
+    leaves English active in the thread (LocaleMiddleware does not deactivate), which made a later
+    test that reads Chinese validation messages fail depending on test order."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
+
+
 # --- the org chart (pingan/orgs/seed.py + pingan/orgs/demo.py) ---------------------------------
 # `district` re-runs the seed (idempotent) because a transactional test elsewhere in the same
 # worker may have flushed what the data migration loaded.
