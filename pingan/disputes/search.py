@@ -10,7 +10,7 @@ trigram in few). A search then reads only the disputes holding the query's token
 
 - one character: bigrams starting with it (a range of token values), exact;
 - two characters: that bigram, exact;
-- longer: the rarest few of its tokens narrow the rows, and the LIKE on them keeps the result
+- longer: the rarest two of its tokens narrow the rows, and the LIKE on them keeps the result
   exactly that of the plain substring match.
 
 When the search is a list's only condition, its count comes from the tokens too (counter()).
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Dispute, SearchToken
 
@@ -63,40 +63,50 @@ def _query_tokens(q: str) -> set[int]:
     return (tri | wide) or {_bigram(a, b) for a, b in zip(q, q[1:], strict=False)}
 
 
-def _holding(condition: Q):
-    return SearchToken.objects.filter(condition).values("dispute_id")
+def _ranges(q: str) -> list[tuple[int, int]]:
+    """The token ranges [lo, hi) a text containing q holds one of each of."""
+    if len(q) == 1:
+        start = ord(q) * _K
+        return [(start, start + _K)]
+    tokens = {_bigram(q[0], q[1])} if len(q) == 2 else _query_tokens(q)
+    return [(t, t + 1) for t in sorted(tokens)]
 
 
-def _rarest(candidates: set[int]) -> list[int]:
-    """The query's rarest tokens, by how many disputes hold each (counted up to _PROBE_CAP, so
-    a common token costs a bounded index read): one query."""
-    if len(candidates) <= _NARROW:
-        return sorted(candidates)
-    ordered = sorted(candidates)
+def _postings(ranges: list[tuple[int, int]]) -> list[int]:
+    """How many tokens each range holds, counted up to _PROBE_CAP (a common token costs a
+    bounded index read): one query."""
     table = SearchToken._meta.db_table
-    # Only our table name and integers are formatted in; the tokens are parameters.
+    # Only our table name and integers are formatted in; the bounds are parameters.
     sql = " UNION ALL ".join(
-        f"SELECT {i}, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE token = %s LIMIT {_PROBE_CAP}) t)"  # noqa: S608
-        for i in range(len(ordered)))
+        f"SELECT {i}, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE token >= %s AND token < %s "  # noqa: S608
+        f"LIMIT {_PROBE_CAP}) t)" for i in range(len(ranges)))
     with connection.cursor() as cur:
-        cur.execute(sql, ordered)
+        cur.execute(sql, [bound for r in ranges for bound in r])
         counts = dict(cur.fetchall())
-    ranked = sorted(range(len(ordered)), key=lambda i: (counts[i], i))
-    return [ordered[i] for i in ranked[:_NARROW]]
+    return [counts[i] for i in range(len(ranges))]
 
 
 def match_q(q: str) -> Q:
     """Disputes whose search text contains q (case-folded, not empty): the same rows as
-    Q(search_text__contains=q), read through the token table."""
-    if len(q) == 1:
-        start = ord(q) * _K
-        return Q(pk__in=_holding(Q(token__gte=start, token__lt=start + _K)))
-    if len(q) == 2:
-        return Q(pk__in=_holding(Q(token=_bigram(q[0], q[1]))))
-    cond = Q(search_text__contains=q)
-    for token in _rarest(_query_tokens(q)):
-        cond &= Q(pk__in=_holding(Q(token=token)))
-    return cond
+    Q(search_text__contains=q), read through the token table.
+
+    The tokens' postings are counted first (one bounded query) to pick the join: rare ones drive
+    (the disputes holding them, then their rows); the token of a short query held by many
+    disputes is probed per dispute while the list walks its received_at order (SQLite otherwise reads and sorts every match: 邻里 at
+    100k 100 → 38 ms; PostgreSQL plans both forms alike)."""
+    ranges = _ranges(q)
+    counts = _postings(ranges) if len(ranges) > _NARROW or len(q) <= 2 else [0] * len(ranges)
+    rarest = sorted(range(len(ranges)), key=lambda i: (counts[i], i))[:_NARROW]
+    # Only a one- or two-character query (its token is the match): for longer ones two common
+    # tokens may still meet in few disputes, which walking the whole list would not find fast.
+    common = len(q) <= 2 and counts[rarest[0]] >= _PROBE_CAP
+    conds: list[Q | Exists] = [Q(search_text__contains=q)] if len(q) > 2 else []
+    for i in rarest:
+        lo, hi = ranges[i]
+        rows = SearchToken.objects.filter(Q(token=lo) if hi == lo + 1 else Q(token__gte=lo, token__lt=hi))
+        conds.append(Exists(rows.filter(dispute_id=OuterRef("pk"))) if common
+                     else Q(pk__in=rows.values("dispute_id")))
+    return Q(*conds)
 
 
 def counter(q: str) -> Callable[[], int] | None:

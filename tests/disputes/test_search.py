@@ -83,6 +83,20 @@ def test_search_finds_exactly_what_a_substring_match_finds(org, categories):
     assert _found(org, "邻里") and _found(org, "4242") and _found(org, "ABC公司")
 
 
+def test_search_of_a_common_token_probes_it_per_dispute(org, categories, monkeypatch):
+    """A token held by many disputes is probed per dispute (EXISTS) instead of driving the
+    query: the same rows and counts. Lowering the threshold makes every token common here."""
+    from pingan.disputes import search
+
+    _corpus(org, categories)
+    monkeypatch.setattr(search, "_PROBE_CAP", 1)
+    assert "EXISTS" in str(Dispute.objects.filter(search.match_q("邻里")).query)
+    for q in QUERIES:
+        assert _found(org, q) == _plain(q), q
+        qs = selectors.dispute_list(user=org.village_mediator_a, filters=selectors.DisputeFilters(q=q))
+        assert qs.count() == len(list(qs)), q
+
+
 def test_search_follows_edits_parties_imports_and_deletes(org, categories):
     from .test_ledger import row, xlsx
 
