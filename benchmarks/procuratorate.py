@@ -38,6 +38,28 @@ semi-join on the scope subquery) 47 ms, volunteer plans 38 ms, recommendations 3
 counted, so the next step is a per-day rollup, not another index.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6b python benchmarks/procuratorate.py \
     --backends sqlite,postgresql
+2026-12-08, after 7d21f4d (restrict(): the scope's ids read first, a literal IN list, so each
+OR-ed scope is an index range) and 0e9ffe5 (the figures count COUNT(*) and indexed columns, not
+COUNT(id): PostgreSQL's indexes do not hold the id, so the three one-pass aggregates of suspects,
+plans and recommendations were parallel seq scans, ~160 ms of the prosecutor's all-years figures;
+now every count is an index-only scan, Heap Fetches 0). Load average 6.0-8.3 throughout (other
+engineers' test suites), p95 ms (before = the settled ced917a figures above):
+- SQLite: lists 9-33 (page 110; before 4-24, page 30), statistics 135-168 (before 62-105), API
+  /statistics 280 (before 113). Same code paths as before apart from COUNT(*); the load was
+  higher than in the run above (set-up 302 s vs 167 s when measured alone at load 5), so these
+  figures are the machine, not the change.
+- PostgreSQL: lists 19-33 (page 70; before 23-50, page 106), statistics 105-154 (before 125-416;
+  one year + township 125 → 105), API /statistics 142 (before 335).
+Still over: every figure still counts the period's rows — ~650k index entries per request for
+"all years" (suspects 250k over five indexes, plans, recommendations and early involvements 100k
+each), CPU-bound, so the figure follows the machine's load. The next step is a per-day rollup in
+the statistics app, not another index. It cannot be kept by model signals (core.workflow and the
+services write with QuerySet.update(), the ledger imports with bulk_create/bulk_update): either
+database triggers mark (table, day) dirty on every insert/update/delete and a read sums the
+rollup for clean days plus a live count over dirty days and today (the worker recounts dirty
+days), or every writer goes through one function. Not built in this pass.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6c python benchmarks/procuratorate.py \
+    --backends sqlite,postgresql
 """
 
 from __future__ import annotations
