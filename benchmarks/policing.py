@@ -39,6 +39,29 @@ statistics alone), SQLite with a scan. Next step is in restrict() (each OR branc
 range, or the scope ids resolved first), not in this app.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6b python benchmarks/policing.py \
     --backends sqlite,postgresql
+2026-12-08, after 7d21f4d (restrict(): the scope's ids read first, a literal IN list: PostgreSQL
+answers the officer's OR with a BitmapOr of the agency and jurisdiction indexes, SQLite with
+MULTI-INDEX OR) and 762aed6 (the time-ordered indexes of visits, hazards and pushes end with
+agency and jurisdiction, so a page or a period's count tests the scope in the index; figures
+count COUNT(*) and indexed columns, not the id). Set-up change: the other townships' records now
+belong to a station each, as in production, instead of all to the bureau (one unit owning 96% of
+the rows made SQLite's sqlite_stat1 estimate the officer's scope at half the table, so it walked
+the time index and read every row). p95 ms; load average 5.3-7.6 during the SQLite part and
+6.8-18.7 during the PostgreSQL part (other engineers' test suites):
+- SQLite: lists leader 29-136, officer 40-227 (officer visits deep page 748 → 65, visits p1
+  138 → 47, hazards p1 121 → 47; hazards township officer 227 and red+state leader 136 are single
+  slow runs, p50 60-82), statistics leader 111-196, officer 130-444 (before 52-121 / 52-376),
+  three-tier 73-98, coverage 80-104, queue 353 (before 141; not investigated).
+- PostgreSQL: lists 20-131 (officer deep page 123 → 41; p1 103/131 with p50 46/56), statistics
+  leader 170-190, officer 164-638 (before 63-92 / 130-146), three-tier 49-63, coverage 64-110,
+  queue 177. The PostgreSQL part ran at twice the earlier load; an interleaved A/B of the leader's
+  hazard figures on the seeded database (old COUNT(id) FILTER vs new) measured 53 vs 57 ms p50:
+  the same query plan (parallel seq scan, every row of the year is in the period).
+Still over: the statistics count every row of the period (100k hazards in "year"), CPU-bound,
+so they follow the machine's load; the next step is the per-day rollup described in
+benchmarks/procuratorate.py, not another index.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6c python benchmarks/policing.py \
+    --backends sqlite,postgresql
 """
 
 from __future__ import annotations
@@ -120,7 +143,7 @@ def child(args) -> None:  # noqa: C901 — one linear script
 
     call_command("migrate", verbosity=0)
     from pingan.orgs.demo import ensure_agency
-    from pingan.orgs.models import Jurisdiction
+    from pingan.orgs.models import Agency, Jurisdiction
     from pingan.orgs.services import create_user
     from pingan.policing.models import Assignment, Hazard, Household, Push, Visit
 
@@ -158,14 +181,24 @@ def child(args) -> None:  # noqa: C901 — one linear script
     Assignment.objects.bulk_create([Assignment(officer=officer, agency=officer.agency, jurisdiction=v,
                                                interval_days=90, starts_on=timezone.localdate() - dt.timedelta(days=400))
                                     for v in shaomi_villages])
-    # Records of 勺米镇 belong to the 勺米 station and its officer; the rest to a bureau officer, so
-    # the station officer's scope is one township's share (as in production), not everything.
+    # Records of 勺米镇 belong to the 勺米 station and its officer, so the station officer's scope is
+    # one township's share (as in production), not everything. Every other township's records
+    # belong to a station of its own, as in production: with one unit owning 96% of the rows the
+    # planners' statistics (SQLite's sqlite_stat1: rows per agency_id) made the officer's
+    # "agency_id IN … OR jurisdiction_id IN …" look like half the table.
     bureau_officer = create_user(by=None, username="bench_bureau", password="bench-Pass-2026",
                                  roles=["police_officer"], agency=ensure_agency("police"), check_password=False)
-    in_shaomi = set(Jurisdiction.objects.filter(path__startswith=shaomi.path).values_list("pk", flat=True))
+    bureau = bureau_officer.agency
+    station_of = {t.path: Agency.objects.create(code=f"bench-ps-{t.code}", name=f"{t.name}派出所", kind="police_station",
+                                                jurisdiction=t, parent=bureau)
+                  for t in townships if t.pk != shaomi.pk}
+    owners = {}
+    for jid, path in Jurisdiction.objects.values_list("pk", "path"):
+        station = next((a for p, a in station_of.items() if path.startswith(p)), bureau)
+        owners[jid] = (officer, officer.agency) if path.startswith(shaomi.path) else (bureau_officer, station)
 
     def owner(jid: int):
-        return (officer, officer.agency) if jid in in_shaomi else (bureau_officer, bureau_officer.agency)
+        return owners[jid]
 
     now = timezone.now()
     batch = 5000
