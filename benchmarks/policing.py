@@ -51,7 +51,9 @@ the time index and read every row). p95 ms; load average 5.3-7.6 during the SQLi
 - SQLite: lists leader 29-136, officer 40-227 (officer visits deep page 748 → 65, visits p1
   138 → 47, hazards p1 121 → 47; hazards township officer 227 and red+state leader 136 are single
   slow runs, p50 60-82), statistics leader 111-196, officer 130-444 (before 52-121 / 52-376),
-  three-tier 73-98, coverage 80-104, queue 353 (before 141; not investigated).
+  three-tier 73-98, coverage 80-104, queue 353 (before 141; re-run alone on a re-seeded
+  database at load 7-12: p50 134, p95 220; its 30 queries are the per-assignment household
+  checks and the open hazards, each an index search, the hazards a MULTI-INDEX OR of 17 ms).
 - PostgreSQL: lists 20-131 (officer deep page 123 → 41; p1 103/131 with p50 46/56), statistics
   leader 170-190, officer 164-638 (before 63-92 / 130-146), three-tier 49-63, coverage 64-110,
   queue 177. The PostgreSQL part ran at twice the earlier load; an interleaved A/B of the leader's
