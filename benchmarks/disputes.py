@@ -31,26 +31,28 @@ indexes, id filters, date ranges and one grouped read per metric:
     statistics district 380–830 → 132–260 p50, 224–306 p95; township by village ≈35 → 24/30;
     ledger import 10k rows 16–23 → 291 rows/s (SQLite 100k: 186 rows/s).
 
-Measured 2026-12-08 (load average 7–8 on the shared 2-core machine), search through the token
-table (disputes/search.py) and the dashboard as a shell with one htmx section per domain:
+Measured 2026-12-08 on the shared 2-core machine, search through the token table
+(disputes/search.py) and the dashboard as a shell with one htmx section per domain:
 `DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_perf4c python benchmarks/disputes.py
---backends postgresql --keep --pg-db pingan_perf4c --runs 30` (1M; seeding with the tokens, 42M
-rows, took 34 min) and `python benchmarks/disputes.py --backends sqlite --keep --runs 30` (100k,
-load 5–7). p50/p95 ms, PostgreSQL 1M:
-    search 邻里 35/57 (2 queries; the plain LIKE on the same database, same load: 433/491);
-    邻 (one character) 137/166 (LIKE: 407/460); 当事人4242 45/68 (LIKE, served by the trigram
-    index: 32/41); 第4242号 23/36 (LIKE: 12/21). A 1–2-character search alone counts from the
-    tokens (10 ms for 77k matches instead of 150 ms of probes) and its first page walks the
-    received_at index probing the token key (7 ms); longer queries read their two rarest tokens,
-    then the LIKE. Other lists under this load: no filter 131/267, township + year 41/83.
-    dashboard: the page shell 67/85 (6 queries) instead of 1.5–1.9 s (169 queries) for the whole
-    page; the sections, each its own request: court 328/359 (21), disputes 585/600 (24),
-    procuratorate 237/311 (55), policing 4125/4954 (91 — its metrics read police disputes' ids
-    and their transitions in chunks; the one section over a second).
-    ledger import 10k rows 187 rows/s (with the tokens).
-SQLite 100k: search 邻里 92/107 (LIKE 66/157), 邻 91/128 (LIKE 134/194), 当事人4242 18/31 (LIKE
-673/751), 第4242号 16/40 (LIKE 315/497); dashboard shell 21/32, sections 47–487 p50; import
-283 rows/s.
+--backends postgresql,sqlite --keep --pg-db pingan_perf4c --runs 30` (seeding 1M disputes with
+their 42M tokens took 34 min; load average 8–10 during the PostgreSQL part, 4–8 during SQLite's).
+p50/p95 ms, PostgreSQL 1M:
+    search 邻里 55/76 (4 queries: a bounded count of the token's postings per dispute_list call,
+    the count, the page; the plain LIKE on the same database at load 7: 433/491); 邻 (one
+    character) 131/165 (LIKE 407/460); 当事人4242 47/84 (LIKE, which the trigram index serves:
+    32/41); 第4242号 40/66 (LIKE 12/21). A 1–2-character search with no other condition counts
+    from the tokens (10 ms for 邻里's 77k matches instead of 150 ms of probes into the disputes);
+    its first page walks the received_at index and probes the token key (7 ms); longer queries
+    read their two rarest tokens, then the LIKE. Other lists at this load: no filter 88/100,
+    township + year 33/66, category + township 77/121.
+    dashboard: the page shell 110/150 (6 queries) instead of 1.5–1.9 s (169 queries) for the
+    whole page; the sections, each its own request: court 437/513 (21), disputes 677/787 (24),
+    procuratorate 263/487 (55), policing 5009/5878 (91: its metrics fetch the police disputes'
+    ids and read their transitions in chunks — the one section over a second, left to policing).
+    ledger import 10k rows 214 rows/s (tokens included).
+SQLite 100k: search 邻里 10/15 (LIKE 66/157), 邻 19/24 (LIKE 134/194), 当事人4242 8/11 (LIKE
+673/751), 第4242号 4/8 (LIKE 315/497); dashboard shell 7/10, sections court 24/42, disputes
+157/201, policing 201/281, procuratorate 28/41; ledger import 370 rows/s.
 """
 
 from __future__ import annotations
