@@ -17,7 +17,8 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, OuterRef, Q, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from pingan.core.models import Transition
@@ -94,13 +95,12 @@ def policing_figures(*, user, jurisdiction: str | None = None, date_from: dt.dat
     }
 
 
-def _reached(ct: ContentType, ids: list[str], state: str) -> set[str]:
-    """The disputes among `ids` that ever entered `state` (from the workflow's transition log)."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        found |= set(Transition.objects.filter(content_type=ct, workflow="disputes.dispute", to_state=state,
-                                               object_id__in=ids[start:start + 900]).values_list("object_id", flat=True))
-    return found
+def _reached(ct: ContentType, state: str) -> Exists:
+    """The dispute (outer row) entered `state` at some time, by the workflow's transition log —
+    probed per dispute through the (content_type, to_state, object_id) index; the log keys objects
+    by their id as text. The content type alone names the disputes workflow."""
+    return Exists(Transition.objects.filter(content_type=ct, to_state=state,
+                                            object_id=Cast(OuterRef("pk"), CharField())).order_by())
 
 
 def three_tier_figures(*, user, jurisdiction: str | None = None, date_from: dt.date | None = None,
@@ -115,21 +115,18 @@ def three_tier_figures(*, user, jurisdiction: str | None = None, date_from: dt.d
     if path:
         disputes = disputes.filter(in_subtree(path))
         letters = letters.filter(in_subtree(path))
-    ids = [str(pk) for pk in disputes.values_list("pk", flat=True)]
     ct = ContentType.objects.get_for_model(Dispute)
-    mediated_ids = list(_reached(ct, ids, "mediating")) if ids else []
-    closed = list(_reached(ct, mediated_ids, "closed")) if mediated_ids else []
+    mediated = disputes.filter(_reached(ct, "mediating"))
+    closed = mediated.filter(_reached(ct, "closed"))
+    # separate counts: PostgreSQL turns each filter into a semi-join through the log's index,
+    # while COUNT(…) FILTER (EXISTS …) in one pass probed row by row (3× slower at 1M)
+    d = {"reports": disputes.count(), "mediated": mediated.count(), "closed": closed.count()}
     # Revisits and satisfaction of disputes come from the disputes app's follow-up records
     # (满意 and 基本满意 count as satisfied).
-    closed_set = set(closed)
-    revisited_set, satisfied_set = set(), set()
-    for dispute_id, satisfaction in FollowUp.objects.filter(
-        dispute__in=disputes.values("pk"), done_at__isnull=False
-    ).values_list("dispute_id", "satisfaction"):
-        if str(dispute_id) in closed_set:
-            revisited_set.add(dispute_id)
-            if satisfaction in SATISFIED:
-                satisfied_set.add(dispute_id)
+    fu = FollowUp.objects.filter(dispute__in=closed.values("pk"), done_at__isnull=False).aggregate(
+        revisited=Count("dispute", distinct=True),
+        satisfied=Count("dispute", distinct=True, filter=Q(satisfaction__in=SATISFIED)),
+    )
     lt = letters.aggregate(
         n=Count("pk"),
         replied=Count("pk", filter=Q(replied_at__isnull=False)),
@@ -137,13 +134,13 @@ def three_tier_figures(*, user, jurisdiction: str | None = None, date_from: dt.d
         revisited=Count("pk", filter=Q(revisited_at__isnull=False)),
         satisfied=Count("pk", filter=Q(revisited_at__isnull=False, satisfied=True)),
     )
-    handled = len(mediated_ids) + lt["n"]
-    closed_n = len(closed) + lt["closed"]
-    revisited_n = len(revisited_set) + lt["revisited"]
+    handled = d["mediated"] + lt["n"]
+    closed_n = d["closed"] + lt["closed"]
+    revisited_n = fu["revisited"] + lt["revisited"]
     return {
         "date_from": date_from, "date_to": date_to,
-        "reports_collected": len(ids),
-        "mediated_after_screening": len(mediated_ids),
+        "reports_collected": d["reports"],
+        "mediated_after_screening": d["mediated"],
         "pushed_by_letter": lt["n"],
         "letters_replied": lt["replied"],
         "replied_and_closed": lt["closed"],
@@ -151,5 +148,5 @@ def three_tier_figures(*, user, jurisdiction: str | None = None, date_from: dt.d
         "revisited": revisited_n,
         "closure_rate": _rate(closed_n, handled),
         "revisit_rate": _rate(revisited_n, closed_n),
-        "satisfaction_rate": _rate(len(satisfied_set) + lt["satisfied"], revisited_n),
+        "satisfaction_rate": _rate(fu["satisfied"] + lt["satisfied"], revisited_n),
     }
