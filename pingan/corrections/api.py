@@ -67,7 +67,7 @@ def osmand(request: HttpRequest):
     now = timezone.now()
     raw = request.body
     try:
-        params, body = osmand_http._read({**request.META, "wsgi.input": io.BytesIO(raw),
+        params, body = osmand_http.read_request({**request.META, "wsgi.input": io.BytesIO(raw),
                                           "CONTENT_LENGTH": str(len(raw))})
     except ApplicationError as exc:
         if exc.code != "too_large":

@@ -61,7 +61,7 @@ def _error(start_response, status: int, message: str, code: str, field: str = "_
     return _answer(start_response, status, body, headers)
 
 
-def _read(environ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def read_request(environ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     params: dict[str, Any] = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
     if environ.get("REQUEST_METHOD") != "POST":
         return params, None
@@ -88,7 +88,7 @@ def handle(environ, start_response):
         return _error(start_response, 405, _("不支持的请求方法。"), "method_not_allowed",
                       headers=[("Allow", "GET, POST")])
     try:
-        params, body = _read(environ)
+        params, body = read_request(environ)
         identifier = osmand_identifier(params, body)
         item = Item(identifier=identifier, fix=None)  # type: ignore[arg-type]
         if cached_device(item) and not item.device_id:
