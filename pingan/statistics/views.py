@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pingan.core import punctuation
+
 from . import export, registry, selectors, services
 
 # Lazy: a module-level gettext would freeze the labels in the language active at import.
@@ -65,7 +67,7 @@ def section(request: HttpRequest, domain: str) -> HttpResponse:
     try:
         ctx = _ctx(request)
     except ValidationError as exc:
-        return HttpResponse("；".join(_errors(exc)), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(punctuation.join(_errors(exc)), status=400, content_type="text/plain; charset=utf-8")
     results = selectors.dashboard(user=request.user, ctx=ctx, domain=domain)
     if not results:
         raise Http404(_("没有可查看的统计指标。"))
@@ -110,7 +112,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     try:
         ctx = _ctx(request, group_by="jurisdiction" if key else None)
     except ValidationError as exc:
-        return HttpResponse("；".join(_errors(exc)), status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(punctuation.join(_errors(exc)), status=400, content_type="text/plain; charset=utf-8")
     if key:
         result = selectors.metric_value(user=request.user, key=key, ctx=ctx, group_by="jurisdiction")
         content, keys = export.drill_workbook(result), [key]
