@@ -8,10 +8,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,18 +19,16 @@ from django.views.decorators.http import require_POST
 
 from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
+from pingan.core.pages import filtered_page, is_partial, render_list
 from pingan.core.workflow import allowed_transitions, history
 from pingan.disputes.selectors import party_rows
 from pingan.orgs.models import Agency, User
 from pingan.orgs.permissions import can, has_object_permission, requires
 
 from . import documents, selectors, services
+from .forms import CaseFilterForm
 from .models import CaseSeries, CourtCase, MediatorProfile, ReturnReason
 from .workflow import COURT_CASE
-
-
-def _partial(request) -> bool:
-    return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
 
 
 def _rows(cases) -> list[dict[str, Any]]:
@@ -55,15 +53,13 @@ def queue(request):
 @login_required
 @requires("view", CourtCase)
 def case_list(request):
-    state = request.GET.get("state") or None
-    q = request.GET.get("q") or None
-    page = Paginator(selectors.case_list(user=request.user, state=state, q=q), 50).get_page(request.GET.get("page"))
-    may_group = can(request.user, "add", CaseSeries)
-    context = {"page": page, "state": state or "", "q": q or "", "states": COURT_CASE.states, "may_group": may_group}
-    if may_group and not _partial(request):
+    context = filtered_page(request, CaseFilterForm(request.GET or None), lambda f: selectors.case_list(
+        user=request.user, state=f.get("state"), q=f.get("q")))
+    context["states"] = COURT_CASE.states
+    context["may_group"] = can(request.user, "add", CaseSeries)
+    if context["may_group"] and not is_partial(request):
         context["series_to_join"] = selectors.series_to_join(user=request.user)
-    template = "court/case_list.html#results" if _partial(request) else "court/case_list.html"
-    return render(request, template, context)
+    return render_list(request, "court/case_list.html", context)
 
 
 @login_required
@@ -211,4 +207,5 @@ def document(request, uuid, kind: str, fmt: str):
 @login_required
 @requires("view", MediatorProfile)
 def roster(request):
-    return render(request, "court/roster.html", {"profiles": selectors.roster(user=request.user)})
+    context = filtered_page(request, forms.Form(request.GET or None), lambda f: selectors.roster(user=request.user))
+    return render(request, "court/roster.html", context)

@@ -13,7 +13,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,12 +21,14 @@ from django.views.decorators.http import require_POST
 
 from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
+from pingan.core.pages import filtered_page, render_list
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
 
 from . import selectors, services
+from .forms import SeriesFilterForm
 from .models import CaseSeries, CourtCase
-from .views import _date, _mediator, _partial, _rows
+from .views import _date, _mediator, _rows
 from .workflow import COURT_CASE
 
 S = CourtCase.State
@@ -119,14 +120,9 @@ def series_action(request, uuid, action: str):
 @login_required
 @requires("view", CaseSeries)
 def series_list(request):
-    q = request.GET.get("q") or ""
-    status = request.GET.get("status") or ""
-    court = request.GET.get("court") or ""
-    qs = selectors.series_list(user=request.user, q=q, status=status, court=int(court) if court.isdigit() else None)
-    context = {"page": Paginator(qs, 50).get_page(request.GET.get("page")), "q": q, "status": status, "court": court,
-               "statuses": selectors.SERIES_STATUSES, "courts": selectors.series_courts(user=request.user)}
-    template = "court/series_list.html#results" if _partial(request) else "court/series_list.html"
-    return render(request, template, context)
+    context = filtered_page(request, SeriesFilterForm(request.GET or None, user=request.user),
+                            lambda f: selectors.series_list(user=request.user, **f))
+    return render_list(request, "court/series_list.html", context)
 
 
 @login_required
