@@ -5,8 +5,22 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pingan.orgs.models import Agency
+
 from . import selectors
+from .services import COURT_KINDS
 from .workflow import COURT_CASE
+
+
+def offer_courts(field: forms.ModelChoiceField, user) -> None:
+    """A form's choice of court (import, application for confirmation): the user's own court and
+    the tribunals below it (every court for a superuser or a user without agency; the permission
+    rows decide at the service), the user's own court chosen first."""
+    own = getattr(getattr(user, "agency", None), "path", None)
+    qs = Agency.objects.filter(kind__in=COURT_KINDS, is_active=True).order_by("path")
+    field.queryset = qs.filter(path__startswith=own) if own and not user.is_superuser else qs
+    if getattr(user, "agency", None) in field.queryset:
+        field.initial = user.agency
 
 
 class CaseFilterForm(forms.Form):

@@ -17,9 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
-from pingan.core.pages import filtered_page, is_partial, render_list
+from pingan.core.pages import error_text, filtered_page, is_partial, render_list
 from pingan.core.workflow import allowed_transitions, history
 from pingan.disputes.selectors import party_rows
 from pingan.orgs.models import Agency, User
@@ -166,10 +165,8 @@ def case_action(request, uuid, action: str):
         raise Http404(_("未知的操作。"))
     try:
         handler(request, case, request.POST)
-    except (ApplicationError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
-    except ValidationError as exc:
-        messages.error(request, punctuation.join(exc.messages))
+    except (ApplicationError, PermissionDenied, ValidationError) as exc:
+        messages.error(request, error_text(exc))
     except (Agency.DoesNotExist, ValueError):
         messages.error(request, _("提交的内容不完整，请检查后重试。"))
     else:

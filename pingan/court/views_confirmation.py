@@ -20,8 +20,8 @@ from pingan.orgs.models import Agency
 from pingan.orgs.permissions import requires
 
 from .confirmation import apply_to_confirm_agreement
+from .forms import offer_courts
 from .models import CourtCase
-from .services import COURT_KINDS
 
 
 class AgreementConfirmationForm(forms.Form):
@@ -32,11 +32,7 @@ class AgreementConfirmationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        own = getattr(getattr(user, "agency", None), "path", None)
-        qs = Agency.objects.filter(kind__in=COURT_KINDS, is_active=True).order_by("path")
-        self.fields["court"].queryset = qs.filter(path__startswith=own) if own and not user.is_superuser else qs
-        if getattr(user, "agency", None) in self.fields["court"].queryset:
-            self.fields["court"].initial = user.agency
+        offer_courts(self.fields["court"], user)
         self.fields["applied_on"].initial = timezone.localdate()
 
 

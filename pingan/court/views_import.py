@@ -18,8 +18,8 @@ from pingan.orgs.models import Agency
 from pingan.orgs.permissions import requires
 
 from . import ledger
+from .forms import offer_courts
 from .models import CourtCase
-from .services import COURT_KINDS
 
 
 class LedgerUploadForm(forms.Form):
@@ -28,12 +28,7 @@ class LedgerUploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # The clerk's own court and the tribunals below it (the permission rows decide at import).
-        own = getattr(getattr(user, "agency", None), "path", None)
-        qs = Agency.objects.filter(kind__in=COURT_KINDS, is_active=True).order_by("path")
-        self.fields["court"].queryset = qs.filter(path__startswith=own) if own and not user.is_superuser else qs
-        if getattr(user, "agency", None) in self.fields["court"].queryset:
-            self.fields["court"].initial = user.agency
+        offer_courts(self.fields["court"], user)
 
 
 @login_required

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pingan.core import punctuation
 from pingan.core.errors import ApplicationError
-from pingan.core.pages import filtered_page, render_list
+from pingan.core.pages import error_text, filtered_page, render_list
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import can, requires
 
@@ -105,10 +104,8 @@ def series_action(request, uuid, action: str):
         raise PermissionDenied(_("无权执行此操作。"))
     try:
         done = call(request, series, request.POST)
-    except (ApplicationError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
-    except ValidationError as exc:
-        messages.error(request, punctuation.join(exc.messages))
+    except (ApplicationError, PermissionDenied, ValidationError) as exc:
+        messages.error(request, error_text(exc))
     except (Agency.DoesNotExist, ValueError):
         messages.error(request, _("提交的内容不完整，请检查后重试。"))
     else:
@@ -147,10 +144,8 @@ def series_group(request):
                 raise ValidationError({"cases": _("请选择案件。")})
             series = services.create_series(name=p.get("name", ""), facts=p.get("facts", ""), court=cases[0].court,
                                             cases=cases, by=request.user)
-    except (ApplicationError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc) or _("无权执行此操作。"))
-    except ValidationError as exc:
-        messages.error(request, punctuation.join(exc.messages))
+    except (ApplicationError, PermissionDenied, ValidationError) as exc:
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("已将 %(n)s 件案件归入系列案。") % {"n": len(cases)})
         return redirect("court:series", uuid=series.uuid)
