@@ -3,7 +3,7 @@
     python benchmarks/locations.py                       # SQLite and PostgreSQL, 1M fixes / 10k people
     python benchmarks/locations.py --fixes 100000 --people 1000 --backends sqlite
     python benchmarks/locations.py --naive 100 --parts c --backends postgres   # (a), (b) and (c) only
-    python benchmarks/locations.py --naive 100 --parts x --profile             # cProfile of (b)
+    python benchmarks/locations.py --naive 100 --parts x --profile             # cProfile of (b) (and of (d)'s first scan)
 
 (a) naive baseline: one ORM create (and commit) per fix plus a shapely Point-in-polygon check per
     fix — run on `--naive` fixes and reported as a rate;
@@ -114,7 +114,7 @@ def child(args) -> None:
 
     from pingan.core.crypto import blind_index, encrypt
     from pingan.corrections.geo import gcj02_to_wgs84, wgs84_to_gcj02
-    from pingan.corrections.models import Device, LocationFix, Supervisee
+    from pingan.corrections.models import Device, LocationFix, Supervisee, SuperviseeLastSeen
     from pingan.corrections.seed import BOUNDARY_FILE
     from pingan.corrections.store import FixBatch, store_batch
     from pingan.orgs.models import Agency, Jurisdiction
@@ -143,6 +143,9 @@ def child(args) -> None:
     Supervisee._meta.get_field("id_number").get_prep_value = lambda v: v  # type: ignore[method-assign]
     Supervisee.objects.bulk_create(people, batch_size=2000)
     sup_ids = np.array(Supervisee.objects.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
+    # the last-seen row services.register_supervisee makes: no fix yet, silent since reporting in
+    SuperviseeLastSeen.objects.bulk_create([SuperviseeLastSeen(supervisee_id=int(s), silent_since=now - dt.timedelta(days=3))
+                                            for s in sup_ids], batch_size=2000)
     Device.objects.bulk_create([Device(supervisee_id=int(s), identifier=f"bench-{s}", kind="app") for s in sup_ids],
                                batch_size=2000)
     dev_ids = np.array(Device.objects.order_by("supervisee_id").values_list("pk", flat=True), dtype=np.int64)
@@ -413,9 +416,20 @@ def scan_d(args, now) -> None:
     print(f"    (d) set-up: {extra:,} more people with a last fix (0.5 % over a day old) in "
           f"{time.perf_counter() - start:.1f} s; {Supervisee.objects.count():,} people, "
           f"{SuperviseeLastSeen.objects.count():,} last-seen rows", flush=True)
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     start = time.perf_counter()
     raised = services.scan_silence(now=scan_at)
     scan_s = time.perf_counter() - start
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     start = time.perf_counter()
     again = services.scan_silence(now=scan_at)
     rescan_s = time.perf_counter() - start
@@ -426,7 +440,9 @@ def scan_d(args, now) -> None:
 
 def _synthesise_people(connection, extra: int, scan_at) -> None:
     """Copies of the first benchmark person (distinct name and ID hash) with a last-seen row each:
-    one in 200 last seen 25–48 h before the scan, the rest within the last 20 h."""
+    one in 200 silent for more than a day — half of those (one in 400) never sent a fix (the row
+    made at registration: silent since reporting in, three days before), the others last seen
+    25–48 h before the scan — and the rest last seen within the last 20 h."""
     from pingan.corrections.models import Supervisee, SuperviseeLastSeen
 
     sup = Supervisee._meta.db_table
@@ -448,9 +464,12 @@ def _synthesise_people(connection, extra: int, scan_at) -> None:
             f"SELECT 'syn' || g.n, 'syn' || g.n, {', '.join('s.' + c for c in cols)} FROM {series}, {sup} s WHERE s.id = {first}"
         )
         age = "CASE WHEN s.id % 200 = 0 THEN 90000 + (s.id * 7919) % 82800 ELSE (s.id * 7919) % 72000 END"
+        at = ts.format(e=f"{scan_s} - ({age})")
         cur.execute(
-            f"INSERT INTO {seen} (supervisee_id, last_fix_at, lat, lon, inside, consecutive_outside) "  # noqa: S608
-            f"SELECT s.id, {ts.format(e=f'{scan_s} - ({age})')}, 26.55, 104.95, TRUE, 0 FROM {sup} s WHERE s.id > {top}"
+            f"INSERT INTO {seen} (supervisee_id, last_fix_at, lat, lon, silent_since, inside, consecutive_outside) "  # noqa: S608
+            f"SELECT s.id, {at}, 26.55, 104.95, {at}, TRUE, 0 FROM {sup} s WHERE s.id > {top} AND s.id % 400 <> 0 "
+            f"UNION ALL SELECT s.id, NULL, NULL, NULL, s.reported_at, TRUE, 0 FROM {sup} s "
+            f"WHERE s.id > {top} AND s.id % 400 = 0"
         )
         if connection.vendor == "sqlite":
             cur.execute("PRAGMA synchronous=FULL")
@@ -470,7 +489,7 @@ def main() -> None:
     ap.add_argument("--latency", type=int, default=200, help="(e) people whose breach is timed")
     ap.add_argument("--scan-people", type=int, default=1_000_000, help="(d) people in the silence scan")
     ap.add_argument("--parts", default="c,d,e", help="which of (c), (d), (e) to run after (a) and (b), e.g. c or d,e")
-    ap.add_argument("--profile", action="store_true", help="print a cProfile of (b) (which is then slower)")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of (b) and of (d)'s first scan (then slower)")
     args = ap.parse_args()
     if os.environ.get("PINGAN_BENCH_CHILD"):
         child(args)

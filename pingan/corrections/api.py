@@ -86,6 +86,8 @@ class SuperviseeFilter(Schema):
 
 def _supervisee_out(s) -> dict:
     last = getattr(s, "last_seen", None)
+    if last is not None and last.last_fix_at is None:
+        last = None  # registered, no fix yet
     return {
         "id": s.pk, "name": s.name, "masked_id_number": s.masked_id_number, "sentence_type": s.sentence_type,
         "level": s.level, "status": s.status, "justice_office": s.justice_office.name,

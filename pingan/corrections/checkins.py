@@ -212,7 +212,8 @@ def _phone_distance(supervisee: Supervisee, lat: float | None, lon: float | None
         return None, None
     seen = SuperviseeLastSeen.objects.filter(supervisee=supervisee).first()
     max_age = timedelta(minutes=get_setting("corrections.checkin.phone_fix_max_age_minutes", int))
-    if seen is None or abs(now - seen.last_fix_at) > max_age:
+    if seen is None or seen.last_fix_at is None or seen.lat is None or seen.lon is None \
+            or abs(now - seen.last_fix_at) > max_age:  # no fix yet (the registration row), or an old one
         return None, None
     return _distance_m(lat, lon, seen.lat, seen.lon), seen.last_fix_at
 

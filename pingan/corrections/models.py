@@ -227,13 +227,22 @@ class LocationFix(models.Model):
 
 
 class SuperviseeLastSeen(models.Model):
-    """The newest fix per person and the debounce state. Only fixes newer than `last_fix_at`
-    move it (late fixes are stored but change nothing here — Traccar's rule)."""
+    """The newest fix per person, the debounce state, and when the person's current silence began.
+
+    The row is made when the person is registered (`services.register_supervisee`), before any
+    fix: `last_fix_at`, `lat` and `lon` are then NULL and `silent_since` is the reporting time.
+    Only fixes newer than `last_fix_at` move the row (late fixes are stored but change nothing
+    here — Traccar's rule); such a fix sets `last_fix_at` and moves `silent_since` forward to it,
+    never back (a fix from before the reporting time does not start a silence before it).
+    The silence scan reads `silent_since` alone, by its index: no anti-join over every person.
+    A registration row is not a fix: the debounce, the mock and speed-jump checks, the map and
+    the person's page read `last_fix_at` / `lat` / `lon`, which stay NULL until the first fix."""
 
     supervisee = models.OneToOneField(Supervisee, on_delete=models.CASCADE, primary_key=True, related_name="last_seen")
-    last_fix_at = models.DateTimeField()
-    lat = models.FloatField()
-    lon = models.FloatField()
+    last_fix_at = models.DateTimeField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    silent_since = models.DateTimeField()
     inside = models.BooleanField(default=True)
     consecutive_outside = models.PositiveIntegerField(default=0)
     first_outside_at = models.DateTimeField(null=True, blank=True)
@@ -247,12 +256,18 @@ class SuperviseeLastSeen(models.Model):
                 condition=(Q(consecutive_outside=0) & Q(first_outside_at__isnull=True))
                 | (Q(consecutive_outside__gt=0) & Q(first_outside_at__isnull=False)),
                 name="corrections_lastseen_run_consistent",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(Q(last_fix_at__isnull=True) & Q(lat__isnull=True) & Q(lon__isnull=True))
+                | (Q(last_fix_at__isnull=False) & Q(lat__isnull=False) & Q(lon__isnull=False)
+                   & Q(silent_since__gte=F("last_fix_at"))),
+                name="corrections_lastseen_fix_whole",
+            ),
         ]
-        indexes = [models.Index(fields=["last_fix_at"], name="corrections_lastseen_time")]
+        indexes = [models.Index(fields=["silent_since"], name="corrections_lastseen_silent")]
 
     def __str__(self) -> str:
-        return f"{self.supervisee_id} @ {self.last_fix_at}"
+        return f"{self.supervisee_id} @ {self.last_fix_at or '-'}"
 
 
 class DeviceRateWindow(models.Model):

@@ -293,7 +293,7 @@ def _load_state(supervisee_ids: np.ndarray) -> dict[int, _State]:
                      "lat", "lon")
     )
     return {
-        sid: _State(dt_to_us(last), cons, dt_to_us(first) if first else None, open_id, lat, lon)
+        sid: _State(dt_to_us(last) if last else None, cons, dt_to_us(first) if first else None, open_id, lat, lon)
         for sid, last, cons, first, open_id, lat, lon in rows
     }
 
@@ -399,13 +399,15 @@ def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, n
         rows.append((
             int(sup[row]), adapt(us_to_dt(int(t[row]))), float(batch.lat[order[row]]), float(batch.lon[order[row]]),
             not outside, int(count[row]) if outside else 0, adapt(us_to_dt(int(run_t0[k]))) if outside else None,
-            open_id,
+            open_id, adapt(us_to_dt(int(t[row]))),
         ))
     _upsert_last_seen(rows)
 
 
+# The last column, silent_since, is given the newest fix's time; an existing row keeps the later
+# of that and its own (the reporting time of a person's registration row).
 _LAST_SEEN = ("supervisee_id", "last_fix_at", "lat", "lon", "inside", "consecutive_outside", "first_outside_at",
-              "open_breach_id")
+              "open_breach_id", "silent_since")
 
 
 def _upsert_last_seen(rows: list[tuple]) -> None:
@@ -414,11 +416,14 @@ def _upsert_last_seen(rows: list[tuple]) -> None:
         return
     table = SuperviseeLastSeen._meta.db_table  # identifiers from the model, never from input
     cols = ", ".join(_LAST_SEEN)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _LAST_SEEN[1:])
+    latest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    updates = ", ".join([*(f"{c} = excluded.{c}" for c in _LAST_SEEN[1:-1]),
+                         f"silent_since = {latest}({table}.silent_since, excluded.silent_since)"])
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # One statement from arrays: executemany would run one statement per person.
-            kinds = ("bigint", "timestamptz", "float8", "float8", "boolean", "integer", "timestamptz", "bigint")
+            kinds = ("bigint", "timestamptz", "float8", "float8", "boolean", "integer", "timestamptz", "bigint",
+                     "timestamptz")
             arrays = ", ".join(f"%s::{kind}[]" for kind in kinds)
             cur.execute(
                 f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) "  # noqa: S608

@@ -90,7 +90,7 @@ def map_data(request):
     """Boundary GeoJSON and the visible people's last positions (audited as one view)."""
     people = restrict(Supervisee.objects.all(), request.user, "view").exclude(status="ended")
     alerting = set(selectors.alert_list(user=request.user, state="open").values_list("supervisee_id", flat=True))
-    rows = SuperviseeLastSeen.objects.filter(supervisee__in=people).select_related("supervisee")
+    rows = SuperviseeLastSeen.objects.filter(supervisee__in=people, last_fix_at__isnull=False).select_related("supervisee")
     points = [{"id": r.supervisee_id, "name": r.supervisee.name, "lat": r.lat, "lon": r.lon, "inside": r.inside,
                "at": r.last_fix_at.isoformat(), "alert": r.supervisee_id in alerting} for r in rows]
     record(actor=request.user, event_type=AuditEvent.CORRECTIONS_CHANGED, action="map_viewed",

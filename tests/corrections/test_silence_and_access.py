@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from pingan.core.models import AuditEntry, OutboxEvent, Setting
+from pingan.core.outbox import drain
 from pingan.corrections import events, selectors, services
-from pingan.corrections.models import GeofenceBreach, LocationFix
+from pingan.corrections.models import Alert, GeofenceBreach, LocationFix, SuperviseeLastSeen
 from pingan.corrections.parsing import RawFix
 
 from .conftest import INSIDE, PANZHOU
@@ -57,6 +58,59 @@ def test_silence_threshold_per_level_and_people_who_never_reported(make_supervis
     services.scan_silence(now=T0 + dt.timedelta(hours=25))
     assert [len(silences(x)) for x in (strict, normal, ended)] == [1, 1, 0]
     assert silences(normal)[0].started_at == T0  # no fix ever: the spell starts at reporting
+
+
+@pytest.mark.django_db
+def test_registered_person_who_never_sends_a_fix_is_alerted_once(make_supervisee):
+    s, _device, _t = make_supervisee(reported_at=T0 - dt.timedelta(hours=25))
+    seen = SuperviseeLastSeen.objects.get(supervisee=s)  # made at registration, holding no fix
+    assert (seen.last_fix_at, seen.lat, seen.lon, seen.silent_since) == (None, None, None, s.reported_at)
+    [breach_id] = services.scan_silence(now=T0)
+    assert services.scan_silence(now=T0) == []
+    assert services.scan_silence(now=T0 + dt.timedelta(hours=5)) == []  # the same spell
+    [b] = silences(s)
+    assert (b.pk, b.started_at) == (breach_id, s.reported_at)
+    drain()
+    drain()
+    assert list(Alert.objects.filter(supervisee=s).values_list("kind", flat=True)) == ["silence"]
+
+
+@pytest.mark.django_db
+def test_a_late_fix_raises_no_false_silence(make_supervisee):
+    s, device, _t = make_supervisee(reported_at=T0)
+    # the first fix to arrive was recorded 30 hours before reporting in (buffered on the phone)
+    services.ingest_fixes(device=device, fixes=[fix(-30)], source="app", now=T0 + dt.timedelta(hours=1))
+    seen = SuperviseeLastSeen.objects.get(supervisee=s)
+    assert (seen.last_fix_at, seen.silent_since) == (T0 - dt.timedelta(hours=30), T0)
+    assert services.scan_silence(now=T0 + dt.timedelta(hours=2)) == []  # silent since reporting, not 32 h
+    # a fix at 20 h, then a late one from 1 h: the silence still runs from 20 h
+    services.ingest_fixes(device=device, fixes=[fix(20)], source="app", now=T0 + dt.timedelta(hours=20))
+    services.ingest_fixes(device=device, fixes=[fix(1)], source="app", now=T0 + dt.timedelta(hours=22))
+    assert SuperviseeLastSeen.objects.get(supervisee=s).silent_since == T0 + dt.timedelta(hours=20)
+    assert services.scan_silence(now=T0 + dt.timedelta(hours=30)) == []
+    assert len(services.scan_silence(now=T0 + dt.timedelta(hours=45))) == 1
+    assert [b.started_at for b in silences(s)] == [T0 + dt.timedelta(hours=20)]
+
+
+@pytest.mark.django_db
+def test_the_registration_row_is_not_a_fix(client, org, make_supervisee):
+    s, device, _t = make_supervisee(reported_at=T0 - dt.timedelta(days=3))
+    client.force_login(org["staff_a"])
+    [item] = client.get("/api/v1/corrections/supervisees").json()["items"]
+    assert (item["last_fix_at"], item["inside"]) == (None, None)
+    assert client.get("/corrections/map.json").json()["people"] == []
+    # the first fix, 90 km away and outside: not a speed jump from a registration "position", and
+    # not ten minutes outside counted from the reporting time
+    result = services.ingest_fixes(device=device, fixes=[fix(0, PANZHOU)], source="app", now=T0)
+    assert result.breach_ids == [] and list(GeofenceBreach.objects.filter(supervisee=s)) == []
+    seen = SuperviseeLastSeen.objects.get(supervisee=s)
+    assert (seen.last_fix_at, seen.lat, seen.consecutive_outside, seen.first_outside_at) == (T0, PANZHOU[0], 1, T0)
+    # the debounce goes on as before: the third fix outside in a row makes one breach
+    services.ingest_fixes(device=device, fixes=[fix(1 / 60, PANZHOU), fix(2 / 60, PANZHOU)], source="app", now=T0)
+    [b] = GeofenceBreach.objects.filter(supervisee=s)
+    assert (b.kind, b.started_at, len(b.evidence_fix_ids)) == ("left_area", T0, 3)
+    [point] = client.get("/corrections/map.json").json()["people"]
+    assert (point["id"], point["lat"], point["inside"]) == (s.pk, PANZHOU[0], False)
 
 
 @pytest.mark.django_db
