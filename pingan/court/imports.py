@@ -274,7 +274,7 @@ def _changed(p: _Planned, parties: list[dict[str, Any]]) -> bool:
     assert case is not None
     if any(getattr(case, k) != v for k, v in p.case_values.items()):
         return True
-    return dispute_bulk.would_change(
+    return dispute_services.would_change(
         dispute=case.dispute, parties=parties,
         data={k: v for k, v in p.dispute_data.items() if k not in ("external_ref", "handling_agency")})
 

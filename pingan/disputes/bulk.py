@@ -106,6 +106,29 @@ def check(item: BulkDispute, *, source: str, by=None) -> dict[str, list]:
     return errors
 
 
+def store(items: Sequence[BulkDispute], *, by) -> list[Dispute]:
+    """Insert checked items (each `built`) with their parties and search tokens, in a few
+    statements; PermissionDenied when `by` may not add one of the stored rows (the caller's
+    transaction then writes nothing). Shared by import_disputes and intake.create_disputes."""
+    disputes = []
+    for item in items:
+        assert item.built is not None
+        item.built.search_text = build_search_text(item.built, [p.name for p in item.party_objs])
+        disputes.append(item.built)
+    Dispute.objects.bulk_create(disputes, batch_size=500)
+    search.index(disputes, new=True)
+    parties = []
+    for item in items:
+        for p in item.party_objs:
+            p.dispute = item.built  # type: ignore[assignment]
+            parties.append(p)
+    Party.objects.bulk_create(parties, batch_size=500)
+    ids = [d.pk for d in disputes]
+    if by is not None and restrict(Dispute.objects.filter(pk__in=ids), by, "add").count() != len(ids):
+        raise PermissionDenied(_("无权在该区划或单位范围内登记其中部分纠纷。"))
+    return disputes
+
+
 @transaction.atomic
 def import_disputes(*, items: Sequence[BulkDispute], by, source: str, reason: str) -> list[Dispute]:
     """Write the checked items (check() first: any error raises ValidationError here, keyed by
@@ -125,22 +148,8 @@ def import_disputes(*, items: Sequence[BulkDispute], by, source: str, reason: st
                 _("同一来源下外部编号已存在：%(ref)s") % {"ref": item.built.external_ref}, code="unique")]
     if errors:
         raise ValidationError(errors)
-    disputes = []
-    for item in items:
-        assert item.built is not None
-        item.built.search_text = build_search_text(item.built, [p.name for p in item.party_objs])
-        disputes.append(item.built)
-    Dispute.objects.bulk_create(disputes, batch_size=500)
-    search.index(disputes, new=True)
-    parties = []
-    for item in items:
-        for p in item.party_objs:
-            p.dispute = item.built  # type: ignore[assignment]
-            parties.append(p)
-    Party.objects.bulk_create(parties, batch_size=500)
+    disputes = store(items, by=by)
     ids = [d.pk for d in disputes]
-    if by is not None and restrict(Dispute.objects.filter(pk__in=ids), by, "add").count() != len(ids):
-        raise PermissionDenied(_("无权在该区划或单位范围内登记其中部分纠纷。"))
     record_imported(objs=disputes, by=by, reason=reason, workflow=DISPUTE)
     record(actor=by, event_type=AuditEvent.DISPUTE_CHANGED, action="dispute.bulk_import", reason=reason,
            object_type="disputes.dispute", after={"source": source, "count": len(ids), "ids": ids})
@@ -165,30 +174,3 @@ def restate_imported(*, dispute: Dispute, state: str, by, reason: str) -> bool:
     dispute.state = state
     record_imported(objs=[dispute], by=by, reason=reason, workflow=DISPUTE)
     return True
-
-
-def would_change(*, dispute: Dispute, data: Mapping[str, Any], parties: Sequence[Mapping[str, Any]]) -> bool:
-    """services.would_change without a query per row, for re-importing thousands of rows: pass
-    the dispute fetched with its category and place (select_related) and parties (prefetched)."""
-    from pingan.core.idnumber import birth_date as birth_date_of
-
-    from .services import _party_key, _snapshot
-
-    before = _snapshot(dispute)
-    old_keys = [_party_key(p) for p in dispute.parties.all()]
-    after = Dispute(**{f.attname: getattr(dispute, f.attname) for f in Dispute._meta.concrete_fields})
-    for f in ("category", "jurisdiction"):
-        if f not in data:
-            setattr(after, f, getattr(dispute, f))
-    for key, value in data.items():
-        if key == "amount" and value is not None and not isinstance(value, Decimal):
-            value = Decimal(str(value))
-        setattr(after, key, value)
-    new = [_make_party(None, p, i) for i, p in enumerate(parties)]
-    for p in new:
-        if p.id_number and p.birth_date is None:
-            try:
-                p.birth_date = birth_date_of(p.id_number)
-            except ValueError:
-                return True
-    return _snapshot(after) != before or [_party_key(p) for p in new] != old_keys

@@ -13,18 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from pingan.core.audit import AuditEvent, record
-from pingan.orgs.permissions import restrict
 
-from . import bulk, search
+from . import bulk
 from .bulk import BulkDispute
 from .models import Dispute, DuplicateCandidate, Party
-from .services import _party_snapshot, _snapshot, build_search_text, duplicate_window_days
+from .services import _party_snapshot, _snapshot, duplicate_window_days
 
 
 @transaction.atomic
@@ -44,20 +43,8 @@ def create_disputes(*, items: Sequence[BulkDispute], by, source: str) -> list[Di
     if len(refs) != len(set(refs)) or taken:
         raise ValidationError({"external_ref": _("同一来源下外部编号已存在或重复：%(refs)s") % {
             "refs": "、".join(sorted(taken or {r for r in refs if refs.count(r) > 1}))}})
-    for item in items:
-        assert item.built is not None
-        item.built.search_text = build_search_text(item.built, [p.name for p in item.party_objs])
-    Dispute.objects.bulk_create(disputes, batch_size=500)
-    search.index(disputes, new=True)
-    parties: list[Party] = []
-    for item in items:
-        for p in item.party_objs:
-            p.dispute = item.built  # type: ignore[assignment]
-            parties.append(p)
-    Party.objects.bulk_create(parties, batch_size=500)
+    disputes = bulk.store(items, by=by)
     ids = [d.pk for d in disputes]
-    if by is not None and restrict(Dispute.objects.filter(pk__in=ids), by, "add").count() != len(ids):
-        raise PermissionDenied(_("无权在该区划或单位范围内登记其中部分纠纷。"))
     flags = _flag_duplicates(items)
     record(actor=by, event_type=AuditEvent.DISPUTE_CHANGED, action="dispute.bulk_create",
            object_type="disputes.dispute", after={"source": source, "count": len(ids), "disputes": [
