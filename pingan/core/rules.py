@@ -31,12 +31,15 @@ contributes its `then`; when none holds the set's `default` is the result. Versi
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps as global_apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -546,3 +549,24 @@ def save_ruleset(
             _("规则集 %(key)s 刚被他人修改，请刷新后重试。") % {"key": key}, code="ruleset_conflict"
         ) from exc
     return rs
+
+
+def load_ruleset_file(path: Path | str, *, apps: Any = global_apps) -> None:
+    """Version 1 of the rule set a shipped JSON file declares (`key name mode rules default note
+    source`), when its key has no version yet (an administrator's later versions are kept).
+
+    At run time (demo, tests) through save_ruleset, which validates and audits. In a data
+    migration (`apps` the historical registry) the historical RuleSet model is written directly
+    after the same validation: save_ruleset uses today's models, which would break replaying the
+    migration once core's tables change."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    RuleSet = apps.get_model("core", "RuleSet")
+    if RuleSet.objects.filter(key=data["key"]).exists():
+        return
+    if apps is global_apps:
+        save_ruleset(key=data["key"], rules=data["rules"], default=data["default"], mode=data["mode"], by=None,
+                     note=data["note"], source=data["source"][:300], name=data["name"])
+        return
+    validate_ruleset(rules=data["rules"], mode=data["mode"], default=data["default"])
+    RuleSet.objects.create(key=data["key"], version=1, name=data["name"], mode=data["mode"], rules=data["rules"],
+                           default=data["default"], is_active=True, source=data["source"][:300], note=data["note"])

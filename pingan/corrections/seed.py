@@ -44,22 +44,11 @@ RULESET_FILES = [DATA / "sanction_ladder.json", DATA / "alert_escalation.json", 
 
 
 def load_rulesets(apps=global_apps) -> None:
-    """Version 1 of each rule set when its key has none (as disputes.seed does: save_ruleset at
-    run time, the historical model after the same validation inside migrations)."""
-    from pingan.core.rules import save_ruleset, validate_ruleset
+    """Version 1 of each rule set when its key has none (core.rules.load_ruleset_file)."""
+    from pingan.core.rules import load_ruleset_file
 
-    RuleSet = apps.get_model("core", "RuleSet")
     for path in RULESET_FILES:
-        data = json.loads(path.read_text("utf-8"))
-        if RuleSet.objects.filter(key=data["key"]).exists():
-            continue
-        if apps is global_apps:
-            save_ruleset(key=data["key"], rules=data["rules"], default=data["default"], mode=data["mode"], by=None,
-                         note=data["note"], source=data["source"][:300], name=data["name"])
-            continue
-        validate_ruleset(rules=data["rules"], mode=data["mode"], default=data["default"])
-        RuleSet.objects.create(key=data["key"], version=1, name=data["name"], mode=data["mode"], rules=data["rules"],
-                               default=data["default"], is_active=True, source=data["source"][:300], note=data["note"])
+        load_ruleset_file(path, apps=apps)
 
 
 def retire_core_silence_hours(apps=global_apps) -> None:

@@ -27,30 +27,11 @@ def load_categories(*, apps=global_apps) -> None:
 
 
 def load_rulesets(*, apps=global_apps) -> None:
-    """Version 1 of disputes.grading and disputes.routing when the key has no version yet.
+    """Version 1 of disputes.grading and disputes.routing when the key has no version yet."""
+    from pingan.core.rules import load_ruleset_file
 
-    At run time (demo, tests) through core.rules.save_ruleset, which validates and audits. In a
-    migration the historical RuleSet model is written directly after the same validation:
-    save_ruleset uses today's models, which would break replaying this migration once core's
-    tables change. Later versions are saved by administrators (core admin / rules API)."""
-    from pingan.core.rules import save_ruleset, validate_ruleset
-
-    RuleSet = apps.get_model("core", "RuleSet")
     for path in RULESET_FILES:
-        data = json.loads(path.read_text("utf-8"))
-        if RuleSet.objects.filter(key=data["key"]).exists():
-            continue
-        if apps is global_apps:
-            save_ruleset(
-                key=data["key"], rules=data["rules"], default=data["default"], mode=data["mode"], by=None,
-                note=data["note"], source=data["source"][:300], name=data["name"],
-            )
-            continue
-        validate_ruleset(rules=data["rules"], mode=data["mode"], default=data["default"])
-        RuleSet.objects.create(
-            key=data["key"], version=1, name=data["name"], mode=data["mode"], rules=data["rules"],
-            default=data["default"], is_active=True, source=data["source"][:300], note=data["note"],
-        )
+        load_ruleset_file(path, apps=apps)
 
 
 def seed(*, apps=global_apps) -> None:

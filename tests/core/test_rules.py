@@ -3,9 +3,11 @@ the explain API and the admin."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from hypothesis import given, settings
@@ -357,3 +359,30 @@ def test_admin_save_creates_a_version_and_shows_errors(client, admin_user):
     assert r.status_code == 200
     assert "rules[0].when.op: 未知运算符" in r.content.decode()
     assert RuleSet.objects.filter(key="grading").count() == 2
+
+
+@pytest.mark.django_db
+def test_load_ruleset_file_writes_version_one_once(tmp_path):
+    from django.db.migrations.state import ProjectState
+
+    from pingan.core.rules import load_ruleset_file
+
+    shipped = {"key": "test.shipped", "name": "样例", "mode": "first", "rules": RULES_V1, "default": "blue",
+               "note": "", "source": "x" * 400}
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(shipped, ensure_ascii=False), "utf-8")
+    load_ruleset_file(path)
+    load_ruleset_file(path)  # the key has a version: left as it is
+    rs = RuleSet.objects.get(key="test.shipped")
+    assert (rs.version, rs.is_active, rs.rules, len(rs.source)) == (1, True, RULES_V1, 300)
+    assert AuditEntry.objects.filter(action="ruleset.save").count() == 1
+    # a migration's historical models: the same row, validated, not audited
+    historical = ProjectState.from_apps(django_apps).apps
+    path.write_text(json.dumps(dict(shipped, key="test.migrated")), "utf-8")
+    load_ruleset_file(path, apps=historical)
+    assert RuleSet.objects.filter(key="test.migrated", version=1, is_active=True).exists()
+    assert AuditEntry.objects.filter(action="ruleset.save").count() == 1
+    path.write_text(json.dumps(dict(shipped, key="test.bad", mode="nonsense")), "utf-8")
+    with pytest.raises(ValidationError):
+        load_ruleset_file(path, apps=historical)
+    assert not RuleSet.objects.filter(key="test.bad").exists()
