@@ -494,3 +494,61 @@ class HearingParticipant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DailyCount(models.Model):
+    """A cache of record counts, read by the statistics instead of counting every record of a
+    period (see rollup.py): how many `source` records had their `kind` date on `day`, by the
+    scope columns restrict() filters on and the columns the figures test. Rebuilt from the records
+    by `pingan procuratorate_rollup --rebuild`; never edited by hand."""
+
+    source = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30)
+    day = models.DateField()
+    # A month's row (day = the 1st) sums the month's day rows: a period of whole months reads
+    # those, a few hundred rows for years.
+    month = models.BooleanField(default=False)
+    # Scope columns, named as on the records so restrict()'s condition applies to both. No
+    # database constraint: this is a cache that the recount replaces, not a reference.
+    procuratorate = models.ForeignKey("orgs.Agency", on_delete=models.DO_NOTHING, db_constraint=False,
+                                      related_name="+")
+    jurisdiction = models.ForeignKey("orgs.Jurisdiction", null=True, on_delete=models.DO_NOTHING,
+                                     db_constraint=False, related_name="+")
+    partner = models.ForeignKey("orgs.Agency", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                related_name="+")
+    recipient = models.ForeignKey("orgs.Agency", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                  related_name="+")
+    police_agency = models.ForeignKey("orgs.Agency", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                      related_name="+")
+    offence = models.ForeignKey(Offence, null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                related_name="+")
+    # The columns the figures test (each kind groups by its own; the others keep their default).
+    guilty_plea = models.BooleanField(default=False)
+    not_prosecuted = models.BooleanField(default=False)
+    state = models.CharField(max_length=30, blank=True)
+    arrest_decision = models.CharField(max_length=20, blank=True)
+    prosecution_decision = models.CharField(max_length=20, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "month", "day"], name="proc_dailycount_day")]
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.kind} {self.day}: {self.n}"
+
+
+class DirtyDay(models.Model):
+    """A day whose DailyCount rows of `source` may be stale: database triggers (migration 0009)
+    mark it in the writer's own transaction on every insert, update and delete of a record, for
+    each of the record's dates before and after; the worker recounts the day and clears the mark.
+    Until then the statistics count that day from the records."""
+
+    source = models.CharField(max_length=20)
+    day = models.DateField()
+    marks = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="proc_dirtyday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}"

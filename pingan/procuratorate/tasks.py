@@ -15,3 +15,14 @@ def recommendation_followups() -> int:
     from .services import run_followups
 
     return run_followups()
+
+
+@periodic(every=timedelta(minutes=1), name="procuratorate.refresh_daily_counts")
+def refresh_daily_counts() -> int:
+    """Recount the statistics' daily counts of the days that writes have marked (rollup.py)."""
+    from .rollup import refresh
+
+    total = 0
+    while n := refresh():
+        total += n
+    return total
