@@ -236,6 +236,13 @@ def child(args) -> None:  # noqa: C901 — one linear script
     measure("statistics: court.success_rate by township", lambda: stat("court.success_rate", district, "jurisdiction"))
     measure("statistics: disputes.received, one township by village",
             lambda: stat("disputes.received", shaomi, "jurisdiction"))
+    from pingan.policing.selectors_stats import three_tier_figures
+
+    measure("statistics: police three-tier figures, 2025", lambda: three_tier_figures(
+        user=leader, date_from=year_from, date_to=year_to))
+    measure("statistics: police three-tier figures, all years", lambda: three_tier_figures(user=leader))
+    measure("statistics: police three-tier figures, 2025, 勺米镇", lambda: three_tier_figures(
+        user=leader, jurisdiction=shaomi.code, date_from=year_from, date_to=year_to))
     measure("API: /api/v1/statistics/disputes.received?group_by=…",
             lambda: client.get("/api/v1/statistics/disputes.received",
                                {"period": "2025", "group_by": "jurisdiction"}))
@@ -348,11 +355,13 @@ def seed_data(n: int, vendor: str, *, batch: int) -> None:
             cat = cats[i % len(cats)]
             title = f"{cat.name}纠纷{i}"
             facts = f"第{i}号：双方因{cat.name}发生争执，村委会多次调解未果。"
+            received, state = start + dt.timedelta(seconds=rng.random() * span), rng.choice(states)
             rows.append(Dispute(
                 title=title, facts=facts, category=cat, jurisdiction=places[rng.randrange(len(places))],
-                received_at=start + dt.timedelta(seconds=rng.random() * span), state=rng.choice(states),
+                received_at=received, state=state,
                 grade=rng.choice(grades), source=rng.choice(sources), external_ref=f"B{i}",
-                search_text=build_search_text(Dispute(title=title, facts=facts, number=""), [f"当事人{i}"])))
+                search_text=build_search_text(Dispute(title=title, facts=facts, number=""), [f"当事人{i}"]),
+                **milestones(state, received)))
         Dispute.objects.bulk_create(rows, batch_size=batch)
         search.write((d.pk, d.search_text) for d in rows)
         created += len(rows)
@@ -390,6 +399,20 @@ def seed_data(n: int, vendor: str, *, batch: int) -> None:
 PATH = ["received", "graded", "routed", "accepted", "mediating", "agreed", "closed", "followed_up"]
 
 
+def steps_to(state: str) -> list[str]:
+    return PATH[:PATH.index("mediating") + 1] + ["failed"] if state == "failed" else PATH[:PATH.index(state) + 1]
+
+
+def milestones(state: str, received):
+    """The workflow's milestone stamps (core/workflow.py) that seed_transitions' log implies:
+    step k of the path is at received + k hours."""
+    import datetime as dt
+
+    steps = steps_to(state)
+    return {f"first_{s}_at": received + dt.timedelta(hours=steps.index(s)) for s in ("mediating", "closed")
+            if s in steps}
+
+
 def seed_transitions(batch: int) -> None:
     import datetime as dt
     import itertools
@@ -404,7 +427,7 @@ def seed_transitions(batch: int) -> None:
     total = 0
     for pk, state, received in Dispute.objects.order_by("pk").values_list("pk", "state", "received_at").iterator(
             chunk_size=batch):
-        steps = PATH[:PATH.index("mediating") + 1] + ["failed"] if state == "failed" else PATH[:PATH.index(state) + 1]
+        steps = steps_to(state)
         for k, (a, b) in enumerate(itertools.pairwise(steps), start=1):
             rows.append(Transition(content_type=ct, object_id=str(pk), workflow="disputes.dispute", name=b,
                                    from_state=a, to_state=b, at=received + dt.timedelta(hours=k)))

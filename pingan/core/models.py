@@ -72,8 +72,6 @@ class Transition(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["content_type", "object_id", "at"]),
-            # statistics ask "which of these records ever reached state X" (policing three-tier)
-            models.Index(fields=["content_type", "to_state", "object_id"], name="core_transition_reached"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,11 @@ holds (a guard `guard(obj, by, data)` returns None, or a message saying why not)
 transaction, it moves the state with a compare-and-set update (0 rows → ConflictError: someone
 else moved it first), appends a core.Transition row, publishes an outbox event
 `<workflow>.<transition>` carrying ids only, and writes the audit entry.
+
+`milestones` maps a state to a nullable DateTimeField of the model: the first time the record
+enters that state (by `transition` or `record_imported`), the field gets the time of the log
+row. A statistic such as "ever reached mediation" then counts a column the period's index
+holds instead of probing the transition log per record (policing/selectors_stats.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -68,6 +76,7 @@ class Workflow:
     transitions: list[T]
     model: str = ""  # "app_label.model_name"; defaults to `name`
     initial: str | None = None
+    milestones: dict[str, str] = dc_field(default_factory=dict)  # state -> DateTimeField, see above
     _by_name: dict[str, list[T]] = dc_field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +94,7 @@ class Workflow:
                 if any(other.leaves(s) for s in t.source if s != ANY_STATE):
                     problems.append(f"{t.name}: declared twice for the same source state")
             self._by_name.setdefault(t.name, []).append(t)
+        problems += [f"milestone for unknown state {s!r}" for s in self.milestones if s not in self.states]
         if problems:
             raise ImproperlyConfigured(f"workflow {self.name}: " + "; ".join(problems))
 
@@ -118,9 +128,24 @@ class Workflow:
         missing = sorted(set(self.states) - choices) if choices else []
         max_length = getattr(model_field, "max_length", None)
         too_long = [s for s in self.states if max_length and len(s) > max_length]
+        no_stamp = [f for f in self.milestones.values() if not isinstance(_field_or_none(model, f), models.DateTimeField)
+                    or not _field_or_none(model, f).null]
         return [f"state {s!r} is not among {self.model}.{self.field} choices" for s in missing] + [
             f"state {s!r} is longer than {self.model}.{self.field}.max_length" for s in too_long
-        ]
+        ] + [f"milestone {f!r} is not a nullable DateTimeField of {self.model}" for f in no_stamp]
+
+    def milestone_updates(self, state: str, at) -> dict[str, Any]:
+        """The update that stamps `state`'s milestone at `at` unless the stored row has one
+        already (COALESCE: a stale in-memory object cannot move a stamp)."""
+        name = self.milestones.get(state)
+        return {name: Coalesce(F(name), Value(at))} if name else {}
+
+
+def _field_or_none(model: type[models.Model], name: str):
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist
+        return None
 
 
 _registry: dict[str, Workflow] = {}
@@ -226,7 +251,9 @@ def transition(
         raise ApplicationError("；".join(failures), code="guard_failed", extra={"reasons": failures})
 
     model = type(obj)
-    values = {wf.field: t.target, **(updates or {})}
+    now = timezone.now()
+    stamps = wf.milestone_updates(t.target, now)
+    values = {wf.field: t.target, **stamps, **(updates or {})}
     with transaction.atomic():
         moved = model._default_manager.filter(pk=obj.pk, **{wf.field: current}).update(**values)
         if moved != 1:
@@ -236,7 +263,7 @@ def transition(
                 extra={"expected": current},
             )
         for key, value in values.items():
-            setattr(obj, key, value)
+            setattr(obj, key, getattr(obj, key) or now if key in stamps else value)
         row = Transition.objects.create(
             content_type=ContentType.objects.get_for_model(model),
             object_id=str(obj.pk),
@@ -247,6 +274,7 @@ def transition(
             by=by if getattr(by, "pk", None) else None,
             reason=reason,
             data=data,
+            at=now,
         )
         publish(
             f"{wf.name}.{t.name}",
@@ -345,4 +373,14 @@ def record_imported(
         for o in objs
     ]
     Transition.objects.bulk_create(rows, batch_size=500)
+    now = timezone.now()
+    model = type(objs[0])
+    for state, name in wf.milestones.items():
+        ids = [o.pk for o in objs if wf.state_of(o) == state and getattr(o, name) is None]
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            model._default_manager.filter(pk__in=ids[start:start + 500], **{f"{name}__isnull": True}).update(
+                **{name: now})
+        for o in objs:
+            if o.pk in ids:
+                setattr(o, name, now)
     return len(rows)

@@ -107,6 +107,10 @@ class Dispute(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Workflow milestones (core/workflow.py): when the dispute first entered "mediating" and
+    # "closed"; kept by the workflow engine, never by hand. The police three-tier figures count them.
+    first_mediating_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
         verbose_name=_("重复于"),
@@ -151,9 +155,10 @@ class Dispute(models.Model):
             # place: the join reads the place from this index instead of the table (3× faster).
             models.Index(fields=["id"], include=["jurisdiction"], name="disputes_id_jurisdiction"),
             models.Index(fields=["category", "received_at"], name="disputes_cat_received"),
-            # Police three-tier figures: one channel's disputes of a period, with the id their
-            # transition-log probes need (policing/selectors_stats.py).
-            models.Index(fields=["source", "received_at"], include=["jurisdiction", "id"],
+            # Police three-tier figures: one channel's disputes of a period with their milestones,
+            # counted from the index alone (policing/selectors_stats.py); the id for follow-ups.
+            models.Index(fields=["source", "received_at"],
+                         include=["jurisdiction", "id", "first_mediating_at", "first_closed_at"],
                          name="disputes_source_received"),
         ]
         verbose_name = _("矛盾纠纷")

@@ -44,6 +44,7 @@ DISPUTE = register(
         model="disputes.dispute",
         field="state",
         initial=Dispute.INITIAL_STATE,
+        milestones={"mediating": "first_mediating_at", "closed": "first_closed_at"},
         states={
             "received": _("已登记"),
             "graded": _("已定级"),
