@@ -96,3 +96,17 @@ def test_error_text_of_each_refusal():
     assert error_text(ApplicationError("不能执行。", code="x")) == "不能执行。"
     assert error_text(PermissionDenied("无权查看。")) == "无权查看。"
     assert error_text(PermissionDenied()) == "无权执行此操作。"
+
+
+def test_the_one_filter_fields_template_shows_each_field_and_its_errors():
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Filters(forms.Form):
+        q = forms.CharField(label="搜索", required=False, max_length=3)
+        state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), ("open", "办理中")])
+
+    html = render_to_string("filter_fields.html", {"form": Filters({"q": "太长的查询", "state": "open"})})
+    assert html.count("<label>") == 2 and 'name="q"' in html and '<option value="open" selected>' in html
+    assert html.count('class="error"') == 1 and "3" in html.split('class="error"')[1]
+    assert "{%" not in html and "comment" not in html
