@@ -44,9 +44,14 @@ def error_text(exc: Exception) -> str:
     return str(exc) or _("无权执行此操作。")
 
 
-def form_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A selector's or service's errors on the form: each on its field, or on the form as a whole
-    when the form has no field of that name."""
+def form_errors(form: forms.Form, exc: Exception) -> None:
+    """A selector's or service's refusal on the form: a ValidationError's keyed errors each on its
+    field (on the form as a whole when the form has no field of that name); anything else — a
+    ValidationError without keys, an ApplicationError, a PermissionDenied — as one non-field
+    error (error_text)."""
+    if not isinstance(exc, ValidationError) or not hasattr(exc, "error_dict"):
+        form.add_error(None, error_text(exc))
+        return
     for field, errs in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errs)
 

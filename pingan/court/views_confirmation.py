@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pingan.core.errors import ApplicationError
-from pingan.core.pages import error_text, form_errors
+from pingan.core.pages import form_errors
 from pingan.orgs.models import Agency
 from pingan.orgs.permissions import requires
 
@@ -45,10 +45,8 @@ def confirm_agreement(request):
         try:
             jc = apply_to_confirm_agreement(agreement_number=d["agreement"], court=d["court"],
                                             applied_on=d["applied_on"] or date.today(), by=request.user)
-        except ValidationError as exc:
+        except (ValidationError, ApplicationError, PermissionDenied) as exc:
             form_errors(form, exc)
-        except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已受理司法确认申请，案号 %(n)s。") % {"n": jc.number})
             return redirect("court:detail", uuid=jc.court_case.uuid)

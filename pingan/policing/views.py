@@ -146,10 +146,7 @@ def visit_new(request):
                                         "notes": d["notes"], "latitude": d["latitude"], "longitude": d["longitude"]},
                                   by=request.user, hazards=hazards)
         except (ValidationError, ApplicationError, PermissionDenied) as exc:
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                form_errors(form, exc)
-            else:
-                form.add_error(None, error_text(exc))
+            form_errors(form, exc)
         else:
             messages.success(request, _("已记录走访。"))
             if is_partial(request):  # htmx would follow a redirect inside the swap; load the queue page
@@ -201,10 +198,7 @@ def risk_review(request, uuid):
         try:
             services.review_risk_person(person=person, by=request.user, **form.cleaned_data)
         except (ValidationError, ApplicationError) as exc:
-            if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-                form_errors(form, exc)
-            else:
-                form.add_error(None, error_text(exc))
+            form_errors(form, exc)
         else:
             messages.success(request, _("已记录评估。"))
             url = reverse("policing:risk_detail", args=[person.uuid])

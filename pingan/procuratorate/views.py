@@ -320,10 +320,8 @@ def recommendation_create(request):
                 if case is None:
                     raise ValidationError({"case_number": _("未找到该案件：%(n)s") % {"n": number}})
             rec = services.issue_recommendation(procuratorate=request.user.agency, case=case, by=request.user, **d)
-        except ValidationError as exc:
+        except (ValidationError, ApplicationError, PermissionDenied) as exc:
             form_errors(form, exc)
-        except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已制发检察建议 %(n)s。") % {"n": rec.number})
             return redirect("procuratorate:recommendation_detail", uuid=rec.uuid)
@@ -408,10 +406,8 @@ def early_list(request):
         data = {**form.cleaned_data, "procuratorate": request.user.agency, "prosecutor": request.user}
         try:
             services.record_early_involvement(data=data, by=request.user)
-        except ValidationError as exc:
+        except (ValidationError, ApplicationError, PermissionDenied) as exc:
             form_errors(form, exc)
-        except (ApplicationError, PermissionDenied) as exc:
-            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("已登记提前介入。"))
             return redirect("procuratorate:early_list")

@@ -98,6 +98,29 @@ def test_error_text_of_each_refusal():
     assert error_text(PermissionDenied()) == "无权执行此操作。"
 
 
+def test_form_errors_puts_each_refusal_on_the_form():
+    from django import forms
+    from django.core.exceptions import PermissionDenied
+
+    from pingan.core.errors import ApplicationError
+    from pingan.core.pages import form_errors
+
+    class F(forms.Form):
+        name = forms.CharField(required=False)
+
+    def errors_of(exc):
+        form = F({"name": "x"})
+        assert form.is_valid()
+        form_errors(form, exc)
+        return {k: list(v) for k, v in form.errors.items()}
+
+    assert errors_of(ValidationError({"name": "名称有误。", "other": "别处有误。"})) == {
+        "name": ["名称有误。"], "__all__": ["别处有误。"]}
+    assert errors_of(ValidationError(["一有误。", "二有误。"])) == {"__all__": ["一有误。；二有误。"]}
+    assert errors_of(ApplicationError("不能执行。", code="x")) == {"__all__": ["不能执行。"]}
+    assert errors_of(PermissionDenied()) == {"__all__": ["无权执行此操作。"]}
+
+
 def test_the_one_filter_fields_template_shows_each_field_and_its_errors():
     from django import forms
     from django.template.loader import render_to_string
