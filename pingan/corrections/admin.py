@@ -28,7 +28,8 @@ class SuperviseeAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "level", "sentence_type")
     search_fields = ("name",)
     exclude = ("id_number", "id_number_hash")
-    readonly_fields = ("masked_id_number", "status", "end_reason", "ended_at")
+    # reported_at starts the silence of a person who never sent a fix (SuperviseeLastSeen.silent_since)
+    readonly_fields = ("masked_id_number", "status", "end_reason", "ended_at", "reported_at")
     list_select_related = ("justice_office",)
 
     def has_add_permission(self, request) -> bool:

@@ -26,16 +26,28 @@ def take(requests: Counter[int] | dict[int, int], limits: dict[int, int], *, now
     minute = int((time.time() if now is None else now) // 60)
     table = DeviceRateWindow._meta.db_table  # from the model, never from input
     rows = sorted((int(d), minute, int(n)) for d, n in requests.items())  # sorted: lock rows in one order
-    values = ", ".join(["(%s, %s, %s)"] * len(rows))
-    sql = (
-        f"INSERT INTO {table} (device_id, minute, used) VALUES {values} "  # noqa: S608
+    update = (
         f"ON CONFLICT (device_id) DO UPDATE SET "
         f"used = CASE WHEN {table}.minute = excluded.minute THEN {table}.used + excluded.used ELSE excluded.used END, "
         f"minute = excluded.minute RETURNING device_id, used"
     )
-    with connection.cursor() as cur:
-        cur.execute(sql, [v for row in rows for v in row])
-        used = dict(cur.fetchall())
+    if connection.vendor == "postgresql":
+        from .store import pg_cursor
+
+        # One statement text for any number of devices, from arrays bound on the server.
+        with pg_cursor() as cur:
+            cur.execute(
+                f"INSERT INTO {table} (device_id, minute, used) "  # noqa: S608
+                f"SELECT d, %s, n FROM unnest(%s::bigint[], %s::integer[]) AS u(d, n) ORDER BY d {update}",
+                [minute, [r[0] for r in rows], [r[2] for r in rows]],
+            )
+            used = dict(cur.fetchall())
+    else:
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {table} (device_id, minute, used) VALUES {values} {update}",  # noqa: S608
+                        [v for row in rows for v in row])
+            used = dict(cur.fetchall())
     out = {}
     for device, n in requests.items():
         before = int(used[int(device)]) - int(n)
