@@ -61,6 +61,23 @@ leader, median of 7: one year 2,105 ms (first set-based form) → 275 ms, all ye
 604 ms — still over the 200 ms goal. The seeding now writes each dispute's transition log
 (seed_transitions); a kept database seeded before that has none. Small check at 20k disputes
 on SQLite (73k transitions, load ~3, CI running): policing section 80/141 ms, 31 queries.
+
+Measured 2026-12-08 (session 4), a new seeding with the milestone stamps and 3.67M transitions
+(set-up 45 min at load 5–9), `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python
+benchmarks/disputes.py --backends postgresql --keep --pg-db pingan_perf5c --runs 20 --import-rows
+2000`, load average 5–7, p50/p95 ms, PostgreSQL 1M. The police three-tier figures count the
+workflow's milestone stamps (first_mediating_at, first_closed_at) from the (source, received_at)
+covering index: 2025 80/116 (3 queries; was 275 p50 by the log semi-join at load 1.3), all years
+155/208 (was 604), 2025 勺米镇 47/63. Lists: no filter 81/90, township + year 17/25, state +
+grade 45/56, category + township 26/30, 邻 81/151, 邻里 40/55, 当事人4242 30/60, 第4242号 12/13;
+pages /disputes/ 75/94 (11 queries), detail 62/79 (20). Statistics: disputes.received year +
+yoy 145/198, by township 182/211, disputes.success_rate by township 366/410, court.succeeded
+37/42, court.success_rate by township 216/273, one township by village 23/30; dashboard shell
+24/35; sections court 210/328, disputes 412/520, policing 325/439 (was 5,009 p50), procuratorate
+81/93. Ledger import 2,000 rows 153 rows/s. Over the 200 ms goal: the rates by township
+(outcomes joined to their disputes' places, 400k outcomes) and the disputes/policing sections
+(24–27 queries, each a count over a year of 1M records) — a per-day count cache like
+procuratorate/rollup.py's, kept by triggers and read for clean days, is the next step.
 """
 
 from __future__ import annotations
