@@ -468,3 +468,47 @@ class OverdueFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.due_on}"
+
+
+class DailyCount(models.Model):
+    """A cache of record counts that the statistics read instead of counting every hazard and push
+    of a period (see rollup.py): how many `source` records fell on the local `day` (or, for a month
+    row, in the month starting on `day`), by unit, by area (the record's jurisdiction, or its
+    township when it lies deeper: a scope or filter at township level or above stays exact) and
+    by the columns the figures test. Rebuilt from the records by `pingan policing_rollup
+    --rebuild`; never edited by hand."""
+
+    source = models.CharField(max_length=10)
+    day = models.DateField()
+    month = models.BooleanField(default=False)
+    agency = models.ForeignKey("orgs.Agency", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    area = models.ForeignKey("orgs.Jurisdiction", null=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                             related_name="+")
+    grade = models.CharField(max_length=10, null=True)
+    resolved = models.BooleanField(default=False)
+    to_dispute = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, blank=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "month", "day"], name="policing_dailycount_day")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}: {self.n}"
+
+
+class DirtyDay(models.Model):
+    """A local day whose DailyCount rows of `source` may be stale: database triggers (migration
+    0005) mark it in the writer's own transaction on every insert, update and delete of a hazard or
+    push (the UTC date of its time and the days either side, which hold its local date); the worker
+    recounts the day and clears the mark. Until then the statistics count that day from the records."""
+
+    source = models.CharField(max_length=10)
+    day = models.DateField()
+    marks = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="policing_dirtyday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}"

@@ -52,3 +52,14 @@ def flag_overdue_reviews(*, today: dt.date | None = None) -> int:
 def flag_overdue() -> None:
     flag_overdue_visits()
     flag_overdue_reviews()
+
+
+@periodic(every=dt.timedelta(minutes=1), name="policing.refresh_daily_counts")
+def refresh_daily_counts() -> int:
+    """Recount the statistics' daily counts of the days that writes have marked (rollup.py)."""
+    from .rollup import refresh
+
+    total = 0
+    while n := refresh():
+        total += n
+    return total

@@ -214,3 +214,14 @@ def test_a_scope_on_a_column_the_cache_lacks_counts_the_records(proc):
         "plan": rollup.Ask(where=Q(suspect__name="嫌疑人0"), figures={"n": ("consent", {})})})
     assert plans == {"plan": {"n": VolunteerPlan.objects.filter(partner=proc.partner_traffic,
                                                                   suspect__name="嫌疑人0").count()}}
+
+
+def test_the_worker_job_recounts_marked_days(proc):
+    from pingan.core.tasks import periodic_jobs
+    from pingan.procuratorate.tasks import refresh_daily_counts
+
+    assert "procuratorate.refresh_daily_counts" in {job.name for job in periodic_jobs()}
+    seed_records(proc, n=10)
+    assert refresh_daily_counts() > 0
+    assert not DirtyDay.objects.exists()
+    check_cache_is_the_records()
