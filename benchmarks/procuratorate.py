@@ -60,6 +60,27 @@ rollup for clean days plus a live count over dirty days and today (the worker re
 days), or every writer goes through one function. Not built in this pass.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6c python benchmarks/procuratorate.py \
     --backends sqlite,postgresql
+2026-12-08 (later), the daily-count cache (pingan/procuratorate/rollup.py, b515ff5): statistics()
+sums DailyCount rows (per source, kind of date, day or month, scope keys, tested columns) for the
+days no write has touched since the worker's recount, and counts the days that triggers marked
+dirty from the records; 3 queries instead of 23. The script now runs the worker's refresh after
+seeding (5,620 marked days → 20,384 rows in 3-13 s) and adds "30 days just written" (30 suspects
+updated: 50 days dirty, counted live). p95 ms, before = this morning's run at load ~4 (SQLite)
+and 6-8 (PostgreSQL); after = 05:14-05:28 UTC, load 3.2-6.4 with other engineers' tests:
+- SQLite: statistics 244-404 → 28-47 (all years prosecutor 404 → 47, one year + township
+  244 → 28, leader 320 → 31), API /statistics 376 → 63 (30 → 9 queries), lists 24-98 → 18-78,
+  page /procuratorate/cases/ 149 → 91, 30 days just written 179.
+- PostgreSQL: statistics 155-285 → 23-28, API /statistics 215 → 70, lists 50-137 → 15-49, API
+  /cases 84, page 191 → 103, 30 days just written 156.
+Still over: the dirty-day path measured 156-179 because the live count of a kind without tested
+columns used values() of nothing (grouped by every column, decrypting each suspect's ID number);
+fixed after this run (an aggregate) together with one UNION ALL of the cache's index ranges
+instead of their OR: on the seeded SQLite file at load 3.5, 50 dirty days 243/297 → 58/94 p95
+(prosecutor/leader), clean 40/31. The page is at the goal's edge: at load 6 its COUNT of the
+100k cases takes ~22 ms, the 50 rows with their suspect counts ~20, rendering the rows (a
+{% url %} and a date per row) ~45 and the filter form ~15.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/procuratorate.py \
+    --backends sqlite,postgresql
 """
 
 from __future__ import annotations

@@ -190,9 +190,10 @@ def _check(src: Source, ask: Ask) -> None:
             raise ValueError(f"{src.name}.{name}: {kind} does not group by {ask.by}")
 
 
-def _rows_of(period: Period, dirty: list[dt.date]) -> Q:
-    """The cache rows that count `period` less the `dirty` days: the month rows of its whole
-    months without a dirty day, the day rows of the rest less the dirty days."""
+def _rows_of(period: Period, dirty: list[dt.date]) -> list[Q]:
+    """Conditions (each one index range) on the cache rows that count `period` less the `dirty`
+    days: the month rows of its whole months without a dirty day, the day rows of the rest less
+    the dirty days."""
     first, last = period
     start = first if first.day == 1 else _month(first)[1] + dt.timedelta(days=1)
     end = last if _month(last)[1] == last else last.replace(day=1) - dt.timedelta(days=1)
@@ -200,15 +201,18 @@ def _rows_of(period: Period, dirty: list[dt.date]) -> Q:
     if dirty:
         days &= ~Q(day__in=dirty)
     if start > end:
-        return days  # no whole month
+        return [days]  # no whole month
     stale = sorted({_month(d) for d in dirty if start <= d <= end})
     months = Q(month=True, day__range=(start, end))
     if stale:
-        months &= ~Q(day__in=[first for first, _last in stale])
-    in_stale = Q()
-    for span in stale:
-        in_stale |= Q(day__range=span)
-    return months | (days & (~Q(day__range=(start, end)) | in_stale))
+        months &= ~Q(day__in=[m[0] for m in stale])
+    out = [months]
+    if first < start:
+        out.append(days & Q(day__lt=start))
+    if end < last:
+        out.append(days & Q(day__gt=end))
+    out += [days & Q(day__range=span) for span in stale]
+    return out
 
 
 def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[str, Any]]:
@@ -220,7 +224,7 @@ def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[st
     dirty: dict[str, list[dt.date]] = defaultdict(list)
     for source, day in DirtyDay.objects.filter(source__in=list(asks), day__range=period).values_list("source", "day"):
         dirty[source].append(day)
-    cached: Q | None = None
+    cached: list[Q] = []
     live: dict[str, Period | list[dt.date]] = {}
     for source, ask in asks.items():
         src = SOURCES[source]
@@ -231,16 +235,18 @@ def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[st
         if len(dirty[source]) > MAX_DIRTY_DAYS or not _heads(scope) | _heads(ask.where) <= set(src.keys):
             live[source] = period  # a scope on a column the cache does not carry: the records alone
             continue
-        part = Q(source=source) & _rows_of(period, dirty[source]) & scope & ask.where
+        cached += [Q(source=source) & part & scope & ask.where for part in _rows_of(period, dirty[source])]
         if dirty[source]:
             live[source] = dirty[source]
-        cached = part if cached is None else cached | part
-    if cached is not None:
+    if cached:
         fields = ["source", "kind", *sorted({_attname(SOURCES[s], f) for s, ask in asks.items()
                                              for f in [*(c for _k, (_kind, cond) in ask.figures.items() for c in cond),
                                                        *([ask.by] if ask.by else [])]})]
-        rows = DailyCount.objects.filter(cached).order_by().values(*fields)
-        for row in rows.annotate(total=Sum("n")):
+        # each part an index range, all in one statement (UNION ALL): an OR of the ranges made
+        # SQLite scan the whole cache
+        parts = [DailyCount.objects.filter(q).order_by().values(*fields).annotate(total=Sum("n")) for q in cached]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for row in rows:
             grouped.append((row.pop("source"), row.pop("kind"), row, row.pop("total")))
     for source, days in live.items():
         src, ask = SOURCES[source], asks[source]
@@ -251,8 +257,11 @@ def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[st
             if ask.by:
                 keys.add(_attname(src, ask.by))
             lookup = "range" if isinstance(days, tuple) else "in"
-            for row in (records.filter(**{f"{field}__{lookup}": days}).order_by().values(*sorted(keys))
-                        .annotate(total=Count(field))):  # the date column: an index holds it, not the id
+            on_days = records.filter(**{f"{field}__{lookup}": days}).order_by()
+            if not keys:  # values() of nothing would group by every column
+                grouped.append((source, kind, {}, on_days.aggregate(total=Count(field))["total"]))
+                continue
+            for row in on_days.values(*sorted(keys)).annotate(total=Count(field)):  # an index holds the date
                 grouped.append((source, kind, row, row.pop("total")))
     out: dict[str, dict[str, Any]] = {}
     for source, ask in asks.items():
