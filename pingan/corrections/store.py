@@ -307,17 +307,28 @@ def _load_state(supervisee_ids: np.ndarray) -> dict[int, _State]:
             sid: _State(dt_to_us(last) if last else None, cons, dt_to_us(first) if first else None, open_id, lat, lon)
             for sid, last, cons, first, open_id, lat, lon in found
         }
-    rows = (
-        SuperviseeLastSeen.objects.select_for_update()
-        .filter(supervisee_id__in=ids)
-        .order_by("pk")
-        .values_list("supervisee_id", "last_fix_at", "consecutive_outside", "first_outside_at", "open_breach_id",
-                     "lat", "lon")
-    )
+    # SQLite: the transaction holds the write lock already (no FOR UPDATE); the ids go in as one
+    # JSON array (the ORM's IN list of 10k ids cost more than the query).
+    table = SuperviseeLastSeen._meta.db_table  # from the model, never from input
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT supervisee_id, last_fix_at, consecutive_outside, first_outside_at, open_breach_id, lat, lon "  # noqa: S608
+            f"FROM {table} WHERE supervisee_id IN (SELECT value FROM json_each(%s)) ORDER BY supervisee_id",
+            [json.dumps(ids)])
+        found = cur.fetchall()
     return {
-        sid: _State(dt_to_us(last) if last else None, cons, dt_to_us(first) if first else None, open_id, lat, lon)
-        for sid, last, cons, first, open_id, lat, lon in rows
+        sid: _State(_text_us(last), cons, _text_us(first), open_id, lat, lon)
+        for sid, last, cons, first, open_id, lat, lon in found
     }
+
+
+def _text_us(value: str | datetime | None) -> int | None:
+    """A datetime as SQLite stores it for Django (naive UTC; the driver's converter may already
+    have parsed the text) → microseconds since the epoch."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return dt_to_us(parsed.replace(tzinfo=UTC))
 
 
 def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, now_us: int, result: StoreResult) -> None:
@@ -410,18 +421,21 @@ def _debounce(batch: FixBatch, zone: np.ndarray, states: dict[int, _State], *, n
 
     # Final state per person: their newest fix in this batch.
     ge = np.append(np.flatnonzero(gs[1:]), n - 1)
-    adapt = connection.ops.adapt_datetimefield_value
+    # Times as the driver wants them: SQLite's text made for all rows at once, datetimes for psycopg.
+    times = _time_strings if connection.vendor == "sqlite" else (lambda us: [us_to_dt(int(x)) for x in us.tolist()])
+    last_at = times(t[ge])
+    first_out = times(run_t0[np.where(v[ge], run_id[ge], 0)]) if n_runs else [None] * ge.size
     rows = []
-    for row in ge.tolist():
+    for j, row in enumerate(ge.tolist()):
         outside = bool(v[row])
         k = int(run_id[row]) if outside else -1
         open_id = None
         if outside:
             open_id = breach_of_run.get(k) or (int(run_open_id[k]) if run_open[k] else None)
         rows.append((
-            int(sup[row]), adapt(us_to_dt(int(t[row]))), float(batch.lat[order[row]]), float(batch.lon[order[row]]),
-            not outside, int(count[row]) if outside else 0, adapt(us_to_dt(int(run_t0[k]))) if outside else None,
-            open_id, adapt(us_to_dt(int(t[row]))),
+            int(sup[row]), last_at[j], float(batch.lat[order[row]]), float(batch.lon[order[row]]),
+            not outside, int(count[row]) if outside else 0, first_out[j] if outside else None,
+            open_id, last_at[j],
         ))
     _upsert_last_seen(rows)
 
