@@ -64,6 +64,28 @@ so they follow the machine's load; the next step is the per-day rollup described
 benchmarks/procuratorate.py, not another index.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/pingan_p6c python benchmarks/policing.py \
     --backends sqlite,postgresql
+2026-12-08 (later), the daily-count cache (pingan/policing/rollup.py, 079329f): the hazard and
+push figures sum DailyCount rows (per source, local day or month, unit, area = the jurisdiction
+or its township, grade/resolved/to-dispute or channel) for the days no write has touched since
+the worker's recount, plus a live count of the days that triggers marked dirty, in one UNION ALL
+per source; the script now runs the worker's refresh after seeding (481 marked days → 52.5k rows
+in 7-20 s). Run 05:14-05:37 UTC, load 3.2-6.4 plus other engineers' tests, and during the SQLite
+part this engineer's policing tests too; p95 ms (before = the run above, load 5-19; a run this
+morning crashed on a half-saved file):
+- SQLite: statistics leader 111-196 → 57-134 (year 57, 90 days 134, township 112), officer
+  130-444 → 141-251 (p50 95-161), three-tier 46/84, coverage 103/167, lists 25-96, queue 318.
+- PostgreSQL: statistics leader 170-190 → 36-67, officer 164-638 → 77-121 (90 days 121), three-tier
+  24/30, coverage 36/48, lists 33-109 (visits deep page leader 109), queue 105.
+Still over: the officer's statistics on SQLite and his 90 days on PostgreSQL. What is left per
+request (SQLite, load ~5): ~20 ms of session/user/permission reads and middleware; the hazard
+cache rows of the partial months (~220 rows a day: 28 units x 28 townships x grade x resolved in
+this seeding), each tested against the officer's scope through joins to the unit and area paths
+(resolving those ids first, as restrict() does, costs two queries the statistics query-count test
+does not allow yet); the visits' distinct households (3-12 ms) and the visit count. The hazard
+cache compresses 100k hazards of a year to ~52k day rows here (every township every day), so a
+period of whole months is cheap and a partial month costs most.
+Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/policing.py \
+    --backends sqlite,postgresql
 """
 
 from __future__ import annotations
