@@ -69,7 +69,7 @@ push figures sum DailyCount rows (per source, local day or month, unit, area = t
 or its township, grade/resolved/to-dispute or channel) for the days no write has touched since
 the worker's recount, plus a live count of the days that triggers marked dirty, in one UNION ALL
 per source; the script now runs the worker's refresh after seeding (481 marked days → 52.5k rows
-in 7-20 s). Run 05:14-05:37 UTC, load 3.2-6.4 plus other engineers' tests, and during the SQLite
+in 7-20 s). Run 05:28-05:37 UTC, load 3.4-6.4 plus other engineers' tests, and during the SQLite
 part this engineer's policing tests too; p95 ms (before = the run above, load 5-19; a run this
 morning crashed on a half-saved file):
 - SQLite: statistics leader 111-196 → 57-134 (year 57, 90 days 134, township 112), officer
