@@ -32,14 +32,14 @@ def take(requests: Counter[int] | dict[int, int], limits: dict[int, int], *, now
         f"minute = excluded.minute RETURNING device_id, used"
     )
     if connection.vendor == "postgresql":
-        from .store import pg_cursor
+        from .store import array_text, pg_cursor
 
         # One statement text for any number of devices, from arrays bound on the server.
         with pg_cursor() as cur:
             cur.execute(
                 f"INSERT INTO {table} (device_id, minute, used) "  # noqa: S608
                 f"SELECT d, %s, n FROM unnest(%s::bigint[], %s::integer[]) AS u(d, n) ORDER BY d {update}",
-                [minute, [r[0] for r in rows], [r[2] for r in rows]],
+                [minute, array_text([r[0] for r in rows]), array_text([r[2] for r in rows])],
             )
             used = dict(cur.fetchall())
     else:

@@ -303,7 +303,9 @@ def test_large_and_small_batches_store_the_same_values(make_supervisee):
         odd = i % 2 == 1
         return RawFix(recorded_at=T0 + dt.timedelta(seconds=i, microseconds=i % 3), lat=26.55 + i * 1e-6, lon=104.95,
                       accuracy=None if i % 5 == 0 else 12.5, speed=1.5 if odd else None, battery=80.0 if odd else None,
-                      charging=None if i % 3 == 0 else odd, mock=False, extra={"event": f"e{i}"} if i % 7 == 0 else None)
+                      charging=None if i % 3 == 0 else odd, mock=False,
+                      # quotes, a backslash, braces, a comma and "NULL": the array literals must keep them
+                      extra={"event": f'e{i} "引\\号" {{a,b}} NULL'} if i % 7 == 0 else None)
 
     fixes = [raw(i) for i in range(n)]
     small = [raw(i) for i in range(n, n + 10)]
@@ -314,6 +316,6 @@ def test_large_and_small_batches_store_the_same_values(make_supervisee):
     rows = {r[0]: r[1:] for r in LocationFix.objects.filter(device=device).values_list(
         "recorded_at", "lat", "accuracy", "speed", "battery", "charging", "extra", "source", "zone")}
     assert len(rows) == n + 10 + UNNEST_MAX
-    for i in (0, 1, 6, 7, 14, n - 1, n, n + 3, n + 9, n + 10, n + 10 + UNNEST_MAX - 1):
+    for i in (0, 1, 6, 7, 14, n - 1, n, n + 2, n + 3, n + 9, n + 10, n + 10 + UNNEST_MAX - 1):
         f = raw(i)
         assert rows[f.recorded_at] == (f.lat, f.accuracy, f.speed, f.battery, f.charging, f.extra, "app", 0), i
