@@ -79,6 +79,10 @@ instead of their OR: on the seeded SQLite file at load 3.5, 50 dirty days 243/29
 (prosecutor/leader), clean 40/31. The page is at the goal's edge: at load 6 its COUNT of the
 100k cases takes ~22 ms, the 50 rows with their suspect counts ~20, rendering the rows (a
 {% url %} and a date per row) ~45 and the filter form ~15.
+SQLite re-run after that fix (16383ec), 05:39-05:47 UTC, load average (1/5 min) 11.9/5.2 while
+seeding, 16.9/6.3 at the end: lists 6-34, statistics 11-13, API /statistics 33 (9 queries),
+page 37, 30 days just written 35 (7 queries); worst p95 36.9 ms, OK. The machine's load moves
+these figures 2-3x between runs; PostgreSQL was not re-run.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/procuratorate.py \
     --backends sqlite,postgresql
 """
