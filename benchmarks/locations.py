@@ -33,7 +33,8 @@ machine (load average 5.0–11.0, mostly 5–6, sampled every 20 s):
 (e) was not re-run (met before: p99 176 / 569 ms). (b) is noisy on this machine: during the
 SQLite part the same conversion took 2.05 s instead of 0.8 s; back to back at load 4–5 with
 300k fixes the SQLite batch took 3.60 s before this round and 4.0–4.6 s after (each person now
-has a state row from registration to read and update).
+has a state row from registration to read and update). PostgreSQL's (b) against the first
+round's 52,248 /s compares loads more than code.
 (d) before/after, 100k-fix runs of this script at load 4–6 (`--fixes 100000 --people 10000
 --parts d`), HEAD before this round vs after: SQLite first scan 1.36 → 0.40 s, rescan 0.72 →
 0.22 s; PostgreSQL first 2.75 → 0.79 s, rescan 1.37 → 0.48 s. What changed: every person has a
@@ -45,21 +46,25 @@ most of what was left). 1 in 400 of the synthesised people now never sent a fix 
 row only), so both kinds of silence are in the figure. With a stricter level threshold than the
 others (e.g. 6 h for 严管) the range read would cover everyone silent for 6 h; all levels are 24 h
 in the shipped settings.
-(c) before/after on PostgreSQL, the same server and wrk settings, 16–40 s runs at load 5–6:
-1,797–1,804 → 2,631–3,513 req/s; server CPU per request (summed over its processes from /proc)
-~420 → ~355 µs. What changed: the group's statements (fix insert from arrays, state read FOR
-UPDATE, last-seen upsert, rate-limit count, now from arrays too) bind their parameters on the
-server through a psycopg cursor on Django's connection; Django's client-side binding quoted every
-array element in Python, a third of a group's CPU. The writer alone (a throwaway script calling
-Writer.commit on the benchmark database, load ~5): a group of 128 fixes 32.5 → 14.3 ms CPU,
-256 fixes 29.8 → 21.2 ms. Tried and not kept: 64 or 32 threads per worker (smaller groups, more
-CPU per request: 1,350 / 1,017 req/s), 512 threads (no gain). Where the rest goes: the writer is
-~80–110 µs a fix at these group sizes; the other ~250 µs is the request threads — granian's
-WSGI dispatch to 256 blocking Python threads per worker, each parked on its group's commit,
-with ~30 % of the server's CPU in the kernel (futex and context switches). 5k req/s would need
-a server that does not hold a thread per waiting request (an async device listener, as
-Traccar's own port 5055) — not done in this round. SQLite's figure is the same path
-with one writer per process serialised by SQLite's write lock.
+(c) PostgreSQL, this script's (c) alone back to back, the code before this round and after
+(`--fixes 50000 --parts c --backends postgres`, load 16–18): 3,261 → 3,328 req/s, the server's
+processes using 16.9 CPU-s in the same 14 s window both times (~370 µs a request, from /proc) —
+no change beyond noise. Quieter, 100k-fix runs at load 2.5–4.5 gave 3,374 (SQLite) and 3,774
+(PostgreSQL) req/s; single runs swing between ~1,800 and ~3,500 with the other engineers' load,
+so only back-to-back pairs compare. What changed: the group's statements (fix insert, state read
+FOR UPDATE, last-seen upsert, rate-limit count — now from arrays too) bind on the server through
+a psycopg cursor on Django's connection, their arrays sent as one text literal each: Django's
+client-side binding quoted every array element in Python. The writer alone (a throwaway script
+calling Writer.commit on the benchmark database, load ~5): a group of 128 fixes 32.5 → 14.3 ms
+CPU; groups of 200 alternated with and without the text literals 76–110 → 62–68 µs a fix. That
+is ~40 µs of the ~370 µs a request costs the server, which is why (c) hardly moves: py-spy
+--gil on a worker shows the rest in the request threads — granian's WSGI dispatch to 256
+blocking Python threads per worker, each parked on its group's commit and woken by it (~30 % of
+the server's CPU is kernel time: futex waits and context switches), plus the handler itself.
+Tried and not kept: 64 or 32 threads per worker (smaller groups, more CPU per request: 1,350 /
+1,017 req/s), 512 threads (no gain). 5k req/s would need a server that does not hold a thread
+per waiting request (an async device listener on its own port, as Traccar's OsmAnd port 5055)
+— not done in this round.
 
 Earlier figures (2026-12-08, first round, load 7.6–22, mean 11.6):
                  (a) naive   (b) batch            (c) OsmAnd HTTP   (d) scan 1M: first / rescan   (e) p50 / p99
