@@ -37,12 +37,12 @@ from django.db.models import (
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from pingan.core.rollup import cache_ranges, month_of
 from pingan.orgs.permissions import restrict, scope_q
 
 from .models import DailyCount, DirtyDay, Hazard, Push
 from .selectors import in_subtree
 
-Period = tuple[dt.date, dt.date]
 TOWNSHIP = 2  # Jurisdiction.Level.TOWNSHIP: path.count("/") of a township's path
 OPEN_START, OPEN_END = dt.date(1900, 1, 1), dt.date(9000, 12, 31)
 MAX_DIRTY_DAYS = 60
@@ -88,9 +88,6 @@ def _on_days(field: str, days: Iterable[dt.date]) -> Q:
     return q
 
 
-def _month(day: dt.date) -> Period:
-    first = day.replace(day=1)
-    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 # --- recount ----------------------------------------------------------------------------------
@@ -114,7 +111,7 @@ def _recount(src: Source, days: Iterable[dt.date] | None) -> None:
                                        batch_size=2000)
         day_rows = rows.filter(month=False)
         if chunk is not None:
-            months = sorted({_month(d) for d in chunk})
+            months = sorted({month_of(d) for d in chunk})
             rows.filter(month=True, day__in=[m[0] for m in months]).delete()
             within = Q()
             for m in months:
@@ -180,29 +177,6 @@ def _to_cache(q: Q) -> Q | None:
     return out
 
 
-def _rows_of(period: Period, dirty: list[dt.date]) -> list[Q]:
-    """Conditions (each one index range) on the cache rows that count `period` less the `dirty`
-    days: the month rows of its whole months without a dirty day, the day rows of the rest less
-    the dirty days."""
-    first, last = period
-    start = first if first.day == 1 else _month(first)[1] + dt.timedelta(days=1)
-    end = last if _month(last)[1] == last else last.replace(day=1) - dt.timedelta(days=1)
-    days = Q(month=False, day__range=period)
-    if dirty:
-        days &= ~Q(day__in=dirty)
-    if start > end:
-        return [days]  # no whole month
-    stale = sorted({_month(d) for d in dirty if start <= d <= end})
-    months = Q(month=True, day__range=(start, end))
-    if stale:
-        months &= ~Q(day__in=[m[0] for m in stale])
-    out = [months]
-    if first < start:
-        out.append(days & Q(day__lt=start))
-    if end < last:
-        out.append(days & Q(day__gt=end))
-    out += [days & Q(day__range=span) for span in stale]
-    return out
 
 
 def tally(source: str, *, user, date_from: dt.date | None, date_to: dt.date | None,
@@ -231,7 +205,7 @@ def tally(source: str, *, user, date_from: dt.date | None, date_to: dt.date | No
         # each part an index range of the cache, all in one statement (UNION ALL) with the live
         # count of the dirty days; an OR of the ranges made SQLite scan the whole cache
         parts = [DailyCount.objects.filter(Q(source=source) & part & cached).order_by().values(*src.dims)
-                 .annotate(total=Sum("n")) for part in _rows_of(period, dirty)]
+                 .annotate(total=Sum("n")) for part in cache_ranges(period, dirty)]
         if dirty:
             live = records.filter(_on_days(src.field, dirty))
     if live is not None:

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Model, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from pingan.core.rollup import Period, cache_ranges, month_of
 from pingan.orgs.permissions import restrict, scope_q
 
 from .models import DailyCount, DirtyDay, EarlyInvolvement, Recommendation, Suspect, VolunteerPlan
@@ -72,16 +73,11 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
 DIMS = sorted({d for src in SOURCES.values() for _f, dims in src.kinds.values() for d in dims})
 # More dirty days than this in a period: count the whole period from the records.
 MAX_DIRTY_DAYS = 300
-Period = tuple[dt.date, dt.date]
 
 
 # --- recount ----------------------------------------------------------------------------------
 
 
-def _month(day: dt.date) -> Period:
-    first = day.replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
 
 
 def _recount(src: Source, days: Iterable[dt.date] | None) -> None:
@@ -107,7 +103,7 @@ def _recount(src: Source, days: Iterable[dt.date] | None) -> None:
         # the months: sums of their day rows
         day_rows = rows.filter(month=False)
         if chunk is not None:
-            months = sorted({_month(d) for d in chunk})
+            months = sorted({month_of(d) for d in chunk})
             rows.filter(month=True, day__in=[m[0] for m in months]).delete()
             within = Q()
             for m in months:
@@ -190,29 +186,6 @@ def _check(src: Source, ask: Ask) -> None:
             raise ValueError(f"{src.name}.{name}: {kind} does not group by {ask.by}")
 
 
-def _rows_of(period: Period, dirty: list[dt.date]) -> list[Q]:
-    """Conditions (each one index range) on the cache rows that count `period` less the `dirty`
-    days: the month rows of its whole months without a dirty day, the day rows of the rest less
-    the dirty days."""
-    first, last = period
-    start = first if first.day == 1 else _month(first)[1] + dt.timedelta(days=1)
-    end = last if _month(last)[1] == last else last.replace(day=1) - dt.timedelta(days=1)
-    days = Q(month=False, day__range=period)
-    if dirty:
-        days &= ~Q(day__in=dirty)
-    if start > end:
-        return [days]  # no whole month
-    stale = sorted({_month(d) for d in dirty if start <= d <= end})
-    months = Q(month=True, day__range=(start, end))
-    if stale:
-        months &= ~Q(day__in=[m[0] for m in stale])
-    out = [months]
-    if first < start:
-        out.append(days & Q(day__lt=start))
-    if end < last:
-        out.append(days & Q(day__gt=end))
-    out += [days & Q(day__range=span) for span in stale]
-    return out
 
 
 def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[str, Any]]:
@@ -235,7 +208,7 @@ def tally(*, user, period: Period, asks: Mapping[str, Ask]) -> dict[str, dict[st
         if len(dirty[source]) > MAX_DIRTY_DAYS or not _heads(scope) | _heads(ask.where) <= set(src.keys):
             live[source] = period  # a scope on a column the cache does not carry: the records alone
             continue
-        cached += [Q(source=source) & part & scope & ask.where for part in _rows_of(period, dirty[source])]
+        cached += [Q(source=source) & part & scope & ask.where for part in cache_ranges(period, dirty[source])]
         if dirty[source]:
             live[source] = dirty[source]
     if cached:
