@@ -86,6 +86,14 @@ cache compresses 100k hazards of a year to ~52k day rows here (every township ev
 period of whole months is cheap and a partial month costs most.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/policing.py \
     --backends sqlite,postgresql
+Quiet-machine re-run 2026-12-08 06:30 UTC at b9b4187 (load 1.0-1.4, nothing else running),
+`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/policing.py
+--backends sqlite,postgresql`, p95 ms: SQLite every request under 100 (lists 16-60, statistics
+leader 44-64, officer 67-85, three-tier 16-24, coverage 26-36, queue 85; worst 84.9).
+PostgreSQL lists 37-79, statistics leader 64-80, officer 148-276 (p50 105-140), three-tier
+34-47, coverage 43-70, queue 128 (worst 275.9): the officer's figures are slower on PostgreSQL
+than on SQLite — the cache rows are tested against his scope through joins to the unit and
+area tables (see above); that is the next step.
 """
 
 from __future__ import annotations

@@ -85,6 +85,11 @@ page 37, 30 days just written 35 (7 queries); worst p95 36.9 ms, OK. The machine
 these figures 2-3x between runs; PostgreSQL was not re-run.
 Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/procuratorate.py \
     --backends sqlite,postgresql
+Quiet-machine re-run of PostgreSQL 2026-12-08 06:27 UTC at b9b4187 (load 0.9-1.0),
+`DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python benchmarks/procuratorate.py
+--backends postgresql`, p95 ms: lists 21-33, statistics 14-22 (3-4 queries), API /cases 47,
+API /statistics 30, page /procuratorate/cases/ 77, statistics with 50 days marked dirty 59;
+worst 77.0 (goal < 100: met).
 """
 
 from __future__ import annotations
