@@ -366,21 +366,21 @@ def record_imported(
     wf = _resolve(objs[0], workflow)
     ct = ContentType.objects.get_for_model(type(objs[0]))
     user = by if getattr(by, "pk", None) else None
+    now = timezone.now()  # one time for the batch: the log rows' and the milestones' alike
     rows = [
         Transition(content_type=ct, object_id=str(o.pk), workflow=wf.name, name="import",
                    from_state=wf.initial or "", to_state=wf.state_of(o), by=user, reason=reason,
-                   data=data(o) if data else {})
+                   data=data(o) if data else {}, at=now)
         for o in objs
     ]
     Transition.objects.bulk_create(rows, batch_size=500)
-    now = timezone.now()
     model = type(objs[0])
     for state, name in wf.milestones.items():
-        ids = [o.pk for o in objs if wf.state_of(o) == state and getattr(o, name) is None]
-        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
-            model._default_manager.filter(pk__in=ids[start:start + 500], **{f"{name}__isnull": True}).update(
+        stamped = [o for o in objs if wf.state_of(o) == state and getattr(o, name) is None]
+        for start in range(0, len(stamped), 500):  # SQLite's bound-parameter limit
+            chunk = stamped[start:start + 500]
+            model._default_manager.filter(pk__in=[o.pk for o in chunk], **{f"{name}__isnull": True}).update(
                 **{name: now})
-        for o in objs:
-            if o.pk in ids:
+            for o in chunk:
                 setattr(o, name, now)
     return len(rows)

@@ -82,6 +82,7 @@ def test_imported_records_are_stamped_for_their_state(org, categories):
     assert stored["closed"].first_closed_at is not None and stored["closed"].first_mediating_at is None
     assert stored["received"].first_mediating_at is None and stored["received"].first_closed_at is None
     assert made["closed"].first_closed_at == stored["closed"].first_closed_at
+    assert stored["closed"].first_closed_at == first_into(stored["closed"], "closed")
 
 
 def test_migration_backfill_reads_the_first_log_row(org, categories):
